@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace irsa::mutate {
+
+// Which credential mechanism a Pod is wired for. WebIdentity is classic IRSA
+// (AWS_ROLE_ARN + projected token for sts:AssumeRoleWithWebIdentity); PodIdentity is
+// the EKS Pod Identity agent (AWS_CONTAINER_CREDENTIALS_FULL_URI + token).
+enum class IdentityMode { kWebIdentity, kPodIdentity };
+
+// Everything the identity module resolved for one ServiceAccount, with the
+// ServiceAccount-level precedence already applied (SA annotation > ConfigMap > flag).
+// Pod-level overrides (token-expiration, skip-containers) are applied by the mutation
+// rules because they come from the Pod itself.
+struct Identity {
+  IdentityMode mode = IdentityMode::kWebIdentity;
+  // Web identity only: the role injected as AWS_ROLE_ARN (possibly not a valid ARN;
+  // the mutation result then carries a warning).
+  std::string role_arn;
+  // Web identity only: token audience after SA annotation > ConfigMap > flag.
+  std::string audience;
+  // Whether AWS_STS_REGIONAL_ENDPOINTS=regional is injected.
+  bool regional_sts = false;
+  // Token lifetime from the SA annotation (or ConfigMap), already parsed and clamped to
+  // the 600 s minimum. Empty means "not set at SA level": the flag default applies.
+  std::optional<std::int64_t> token_expiration;
+};
+
+}  // namespace irsa::mutate

@@ -1,0 +1,306 @@
+// The mutation rules, top to bottom. Each rule names the section of
+// shared/spec/behaviour.md it implements; the tests in test/mutate/build_patch_test.cpp
+// use the same rule names, and test/mutate/fixtures/ holds the end-to-end cases.
+//
+// Shape of the output (spec 2.4): only "add" operations on what is missing, so fields this
+// webhook does not know survive untouched, and a second run over the result adds nothing.
+
+#include "irsa/mutate/build_patch.h"
+
+#include <algorithm>
+#include <regex>
+#include <string_view>
+
+#include "irsa/mutate/json_pointer.h"
+#include "mutate/pod_annotations.h"
+
+namespace irsa::mutate {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kWebIdentityVolumeName = "aws-iam-token";
+constexpr std::string_view kWebIdentityTokenFile = "token";
+constexpr std::string_view kPodIdentityLabel = "eks.amazonaws.com/pod-identity";
+// Pod Identity tokens default to 24 h; those are spread over the last 2 h of that so that
+// the tokens of a large rollout do not all expire in the same second.
+constexpr std::int64_t kPodIdentityDefaultExpiration = 86400;
+constexpr std::int64_t kPodIdentityJitterLow = 79200;
+
+// --- Reading the Pod defensively: a wrong type is treated as absent. ----------------------
+
+const json* member(const json& object, std::string_view key) {
+  if (!object.is_object()) return nullptr;
+  const auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+const std::string* stringMember(const json& object, std::string_view key) {
+  const json* value = member(object, key);
+  return value != nullptr && value->is_string() ? value->get_ptr<const std::string*>() : nullptr;
+}
+
+const std::string* podAnnotation(const json& pod, const std::string& key) {
+  const json* metadata = member(pod, "metadata");
+  const json* annotations = metadata != nullptr ? member(*metadata, "annotations") : nullptr;
+  return annotations != nullptr ? stringMember(*annotations, key) : nullptr;
+}
+
+// True when `list` (an array of objects with "name") has an entry called `name`.
+bool hasNamedEntry(const json* list, std::string_view name) {
+  if (list == nullptr || !list->is_array()) return false;
+  for (const json& entry : *list) {
+    const std::string* entry_name = stringMember(entry, "name");
+    if (entry_name != nullptr && *entry_name == name) return true;
+  }
+  return false;
+}
+
+// --- Rule: token expiration precedence (spec 1, "Pod annotations" and "Precedence"). ------
+// Pod annotation > ServiceAccount (or ConfigMap) > default; never below 600 s. An
+// unparseable Pod annotation is ignored rather than failing the Pod.
+std::int64_t tokenExpiration(const json& pod, const Identity& identity,
+                             const MutationOptions& options, std::int64_t fallback) {
+  if (const std::string* value =
+          podAnnotation(pod, options.annotation_prefix + "/token-expiration")) {
+    if (const auto parsed = parseGoInt64(*value)) return clampTokenExpiration(*parsed);
+  }
+  if (identity.token_expiration) return clampTokenExpiration(*identity.token_expiration);
+  return clampTokenExpiration(fallback);
+}
+
+// --- Rule: skip-containers (spec 1, "Pod annotations"). -----------------------------------
+std::vector<std::string> skippedContainers(const json& pod, const MutationOptions& options) {
+  const std::string* value = podAnnotation(pod, options.annotation_prefix + "/skip-containers");
+  if (value == nullptr) return {};
+  return parseCsvRecord(*value).value_or(std::vector<std::string>{});
+}
+
+// --- Rule: Windows token path (spec 2.3). -------------------------------------------------
+bool isWindowsPod(const json& pod) {
+  const json* spec = member(pod, "spec");
+  const json* selector = spec != nullptr ? member(*spec, "nodeSelector") : nullptr;
+  if (selector == nullptr) return false;
+  for (const char* key : {"kubernetes.io/os", "beta.kubernetes.io/os"}) {
+    const std::string* os = stringMember(*selector, key);
+    if (os != nullptr && *os == "windows") return true;
+  }
+  return false;
+}
+
+std::string windowsPath(const std::string& path) {
+  std::string converted = "C:" + path;
+  for (char& c : converted) {
+    if (c == '/') c = '\\';
+  }
+  return converted;
+}
+
+// What every container should receive, computed once per Pod.
+struct ContainerPlan {
+  // Credential variables: ROLE_ARN + WEB_IDENTITY_TOKEN_FILE, or the Pod Identity pair.
+  std::string credential_name_1;
+  std::string credential_value_1;
+  std::string credential_name_2;
+  std::string credential_value_2;
+  bool regional_sts = false;
+  const std::string* region = nullptr;  // empty string: no region variables
+  std::string volume_name;
+  std::string mount_path;
+};
+
+json envVar(std::string_view name, std::string_view value) {
+  return json{{"name", name}, {"value", value}};
+}
+
+// --- Rule: per-container env and volumeMount (spec 2.2, spec 4). --------------------------
+// Appends to `patch` the operations for one container at `path` (e.g. /spec/containers/0).
+void planContainer(const json& container, const std::string& path, const ContainerPlan& plan,
+                   json& patch) {
+  if (!container.is_object()) return;
+  const json* env = member(container, "env");
+  const json* mounts = member(container, "volumeMounts");
+  // Something other than an array here cannot take an "add .../-"; leave the container.
+  if ((env != nullptr && !env->is_array() && !env->is_null()) ||
+      (mounts != nullptr && !mounts->is_array() && !mounts->is_null())) {
+    return;
+  }
+
+  const bool has_credential_1 = hasNamedEntry(env, plan.credential_name_1);
+  const bool has_credential_2 = hasNamedEntry(env, plan.credential_name_2);
+  const bool has_region =
+      hasNamedEntry(env, "AWS_REGION") || hasNamedEntry(env, "AWS_DEFAULT_REGION");
+  const bool has_sts = hasNamedEntry(env, "AWS_STS_REGIONAL_ENDPOINTS");
+
+  // "Already configured": a container that sets credentials, region and STS mode itself is
+  // owned by its author; adding a mount alone would be surprising.
+  if ((has_credential_1 || has_credential_2) && has_region && has_sts) return;
+
+  json new_env = json::array();
+  if (plan.regional_sts && !has_sts)
+    new_env.push_back(envVar("AWS_STS_REGIONAL_ENDPOINTS", "regional"));
+  if (plan.region != nullptr && !plan.region->empty() && !has_region) {
+    new_env.push_back(envVar("AWS_DEFAULT_REGION", *plan.region));
+    new_env.push_back(envVar("AWS_REGION", *plan.region));
+  }
+  // The pair is all or nothing: half a configuration from us next to half from the user
+  // would point the SDK at two different identities.
+  if (!has_credential_1 && !has_credential_2) {
+    new_env.push_back(envVar(plan.credential_name_1, plan.credential_value_1));
+    new_env.push_back(envVar(plan.credential_name_2, plan.credential_value_2));
+  }
+
+  if (!new_env.empty()) {
+    if (env == nullptr || env->is_null()) {
+      patch.push_back({{"op", "add"}, {"path", path + "/env"}, {"value", std::move(new_env)}});
+    } else {
+      for (json& variable : new_env) {
+        patch.push_back({{"op", "add"}, {"path", path + "/env/-"}, {"value", std::move(variable)}});
+      }
+    }
+  }
+
+  if (!hasNamedEntry(mounts, plan.volume_name)) {
+    json mount = {{"name", plan.volume_name}, {"readOnly", true}, {"mountPath", plan.mount_path}};
+    if (mounts == nullptr || mounts->is_null()) {
+      patch.push_back({{"op", "add"},
+                       {"path", path + "/volumeMounts"},
+                       {"value", json::array({std::move(mount)})}});
+    } else {
+      patch.push_back(
+          {{"op", "add"}, {"path", path + "/volumeMounts/-"}, {"value", std::move(mount)}});
+    }
+  }
+}
+
+// --- Rule: containers and init containers, skip list, no ephemeral containers (spec 2.2).
+void planContainers(const json& spec, std::string_view list_name,
+                    const std::vector<std::string>& skip, const ContainerPlan& plan, json& patch) {
+  const json* containers = member(spec, list_name);
+  if (containers == nullptr || !containers->is_array()) return;
+  for (std::size_t i = 0; i < containers->size(); ++i) {
+    const json& container = (*containers)[i];
+    const std::string* name = stringMember(container, "name");
+    if (name != nullptr && std::find(skip.begin(), skip.end(), *name) != skip.end()) continue;
+    planContainer(container, "/spec/" + std::string(list_name) + "/" + std::to_string(i), plan,
+                  patch);
+  }
+}
+
+// --- Rule: the projected token volume (spec 2.1, spec 4). ---------------------------------
+void planVolume(const json& spec, const std::string& volume_name, const std::string& audience,
+                std::int64_t expiration, const std::string& token_path, json& patch) {
+  const json* volumes = member(spec, "volumes");
+  if (volumes != nullptr && !volumes->is_array() && !volumes->is_null()) return;
+  if (hasNamedEntry(volumes, volume_name)) return;
+  json volume = {{"name", volume_name},
+                 {"projected",
+                  {{"sources", json::array({{{"serviceAccountToken",
+                                              {{"audience", audience},
+                                               {"expirationSeconds", expiration},
+                                               {"path", token_path}}}}})}}}};
+  if (volumes == nullptr || volumes->is_null()) {
+    patch.push_back(
+        {{"op", "add"}, {"path", "/spec/volumes"}, {"value", json::array({std::move(volume)})}});
+  } else {
+    patch.push_back({{"op", "add"}, {"path", "/spec/volumes/-"}, {"value", std::move(volume)}});
+  }
+}
+
+// --- Rule: Pod Identity label (spec 4). ---------------------------------------------------
+void planPodIdentityLabel(const json& pod, json& patch) {
+  const json* metadata = member(pod, "metadata");
+  if (metadata != nullptr && !metadata->is_object()) return;
+  const json* labels = metadata != nullptr ? member(*metadata, "labels") : nullptr;
+  if (labels != nullptr && !labels->is_object() && !labels->is_null()) return;
+  const std::string* current =
+      labels != nullptr ? stringMember(*labels, kPodIdentityLabel) : nullptr;
+  if (current != nullptr && *current == "enabled") return;
+  if (metadata == nullptr) {
+    patch.push_back({{"op", "add"},
+                     {"path", "/metadata"},
+                     {"value", {{"labels", {{kPodIdentityLabel, "enabled"}}}}}});
+  } else if (labels == nullptr || labels->is_null()) {
+    patch.push_back(
+        {{"op", "add"}, {"path", "/metadata/labels"}, {"value", {{kPodIdentityLabel, "enabled"}}}});
+  } else {
+    // "add" on an existing member replaces it, which is what a wrong value needs.
+    patch.push_back({{"op", "add"},
+                     {"path", "/metadata/labels/" + escapeJsonPointerToken(kPodIdentityLabel)},
+                     {"value", "enabled"}});
+  }
+}
+
+}  // namespace
+
+bool isValidRoleArn(const std::string& arn) {
+  static const std::regex kRoleArn(R"(^arn:aws[a-z0-9-]*:iam::\d{12}:role/[\w+=,.@/-]+$)");
+  return std::regex_match(arn, kRoleArn);
+}
+
+MutationResult buildPatch(const json& pod, const Identity& identity, const MutationOptions& options,
+                          const RandomInt& random_int) {
+  MutationResult result;
+  const json* spec = member(pod, "spec");
+  if (spec == nullptr || !spec->is_object()) return result;
+
+  ContainerPlan plan;
+  plan.regional_sts = identity.regional_sts;
+  plan.region = &options.aws_default_region;
+  std::int64_t expiration = 0;
+  std::string audience;
+  std::string token_path;
+
+  if (identity.mode == IdentityMode::kPodIdentity) {
+    // Spec 4: EKS Pod Identity. Expiration exactly at the 24 h default is jittered.
+    expiration = tokenExpiration(pod, identity, options, kPodIdentityDefaultExpiration);
+    if (expiration == kPodIdentityDefaultExpiration && random_int) {
+      expiration = random_int(kPodIdentityJitterLow, kPodIdentityDefaultExpiration);
+    }
+    audience = options.container_credentials_audience;
+    token_path = options.container_credentials_token_path;
+    plan.volume_name = options.container_credentials_token_volume_name;
+    plan.mount_path = options.container_credentials_token_mount_path;
+    plan.credential_name_1 = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+    plan.credential_value_1 = options.container_credentials_full_uri;
+    plan.credential_name_2 = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+    plan.credential_value_2 = plan.mount_path + "/" + token_path;
+  } else {
+    // Spec 2: web identity (IRSA).
+    expiration = tokenExpiration(pod, identity, options, options.default_token_expiration);
+    audience = identity.audience;
+    token_path = std::string(kWebIdentityTokenFile);
+    plan.volume_name = std::string(kWebIdentityVolumeName);
+    plan.mount_path = options.token_mount_path;
+    plan.credential_name_1 = "AWS_ROLE_ARN";
+    plan.credential_value_1 = identity.role_arn;
+    plan.credential_name_2 = "AWS_WEB_IDENTITY_TOKEN_FILE";
+    const std::string token_file = plan.mount_path + "/" + token_path;
+    plan.credential_value_2 = isWindowsPod(pod) ? windowsPath(token_file) : token_file;
+  }
+
+  json& patch = result.patch;
+  if (identity.mode == IdentityMode::kPodIdentity) planPodIdentityLabel(pod, patch);
+  planVolume(*spec, plan.volume_name, audience, expiration, token_path, patch);
+  const std::vector<std::string> skip = skippedContainers(pod, options);
+  planContainers(*spec, "initContainers", skip, plan, patch);
+  planContainers(*spec, "containers", skip, plan, patch);
+
+  if (patch.empty()) return result;
+
+  if (identity.mode == IdentityMode::kPodIdentity) {
+    result.audit_annotations["mode"] = "pod-identity";
+  } else {
+    result.audit_annotations["mode"] = "web-identity";
+    result.audit_annotations["role-arn"] = identity.role_arn;
+    if (!isValidRoleArn(identity.role_arn)) {
+      result.warnings.push_back(
+          "role ARN \"" + identity.role_arn +
+          "\" is not a valid IAM role ARN (arn:aws:iam::<12-digit "
+          "account>:role/<name>); AWS SDKs in this Pod will fail to assume it");
+    }
+  }
+  return result;
+}
+
+}  // namespace irsa::mutate

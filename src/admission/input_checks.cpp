@@ -1,0 +1,89 @@
+#include "admission/input_checks.h"
+
+#include <cctype>
+
+namespace irsa::admission {
+
+bool isJsonContentType(std::string_view content_type) {
+  const std::size_t semicolon = content_type.find(';');
+  std::string_view media_type = content_type.substr(0, semicolon);
+  while (!media_type.empty() && std::isspace(static_cast<unsigned char>(media_type.front()))) {
+    media_type.remove_prefix(1);
+  }
+  while (!media_type.empty() && std::isspace(static_cast<unsigned char>(media_type.back()))) {
+    media_type.remove_suffix(1);
+  }
+  constexpr std::string_view kJson = "application/json";
+  if (media_type.size() != kJson.size()) return false;
+  for (std::size_t i = 0; i < kJson.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(media_type[i])) != kJson[i]) return false;
+  }
+  return true;
+}
+
+bool exceedsNestingDepth(std::string_view body, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : body) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > max_depth) return true;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
+std::string base64Encode(std::string_view data) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < data.size(); i += 3) {
+    const auto n = (static_cast<unsigned char>(data[i]) << 16) |
+                   (static_cast<unsigned char>(data[i + 1]) << 8) |
+                   static_cast<unsigned char>(data[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += kAlphabet[n & 63];
+  }
+  if (i + 1 == data.size()) {
+    const auto n = static_cast<unsigned char>(data[i]) << 16;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == data.size()) {
+    const auto n = (static_cast<unsigned char>(data[i]) << 16) |
+                   (static_cast<unsigned char>(data[i + 1]) << 8);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+}  // namespace irsa::admission

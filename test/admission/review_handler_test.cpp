@@ -1,0 +1,278 @@
+#include "irsa/admission/review_handler.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "admission/input_checks.h"
+
+namespace irsa::admission {
+namespace {
+
+using nlohmann::json;
+
+std::string base64Decode(const std::string& in) {
+  static const std::string kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  int value = 0;
+  int bits = -8;
+  for (const char c : in) {
+    if (c == '=') break;
+    const auto index = kAlphabet.find(c);
+    if (index == std::string::npos) return "<invalid base64>";
+    value = ((value << 6) | static_cast<int>(index)) & 0xFFFFFF;
+    bits += 6;
+    if (bits >= 0) {
+      out.push_back(static_cast<char>((value >> bits) & 0xFF));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+json podReview(const std::string& api_version = "admission.k8s.io/v1") {
+  json review = json::parse(R"({
+    "kind": "AdmissionReview",
+    "request": {
+      "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
+      "kind": {"group": "", "version": "v1", "kind": "Pod"},
+      "resource": {"group": "", "version": "v1", "resource": "pods"},
+      "namespace": "team-a",
+      "operation": "CREATE",
+      "object": {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"generateName": "web-"},
+        "spec": {"serviceAccountName": "app", "containers": [{"name": "web", "image": "nginx"}]}
+      }
+    }
+  })");
+  review["apiVersion"] = api_version;
+  return review;
+}
+
+class ReviewHandlerTest : public ::testing::Test {
+ protected:
+  ReviewHandler makeHandler(std::string role = "arn:aws:iam::111122223333:role/app") {
+    return ReviewHandler(
+        mutate::MutationOptions{},
+        [this, role](const std::string& ns, const std::string& sa) {
+          looked_up_namespace = ns;
+          looked_up_service_account = sa;
+          LookupResult result;
+          if (sa == "app") {
+            mutate::Identity identity;
+            identity.role_arn = role;
+            identity.audience = "sts.amazonaws.com";
+            result.identity = identity;
+          }
+          result.service_account_found = sa != "missing";
+          return result;
+        },
+        [](std::int64_t, std::int64_t high) { return high; });
+  }
+
+  ReviewResponse post(const json& review) {
+    return makeHandler().handle("POST", "application/json", review.dump());
+  }
+
+  std::string looked_up_namespace;
+  std::string looked_up_service_account;
+};
+
+TEST_F(ReviewHandlerTest, V1PodCreateGetsABase64JsonPatch) {
+  const ReviewResponse response = post(podReview());
+  ASSERT_EQ(response.http_status, 200) << response.body;
+  EXPECT_EQ(response.outcome, Outcome::kMutated);
+  EXPECT_EQ(looked_up_namespace, "team-a");
+  EXPECT_EQ(looked_up_service_account, "app");
+  EXPECT_EQ(response.pod_name, "web-");
+  const json body = json::parse(response.body);
+  EXPECT_EQ(body["apiVersion"], "admission.k8s.io/v1");
+  EXPECT_EQ(body["kind"], "AdmissionReview");
+  EXPECT_EQ(body["response"]["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
+  EXPECT_EQ(body["response"]["allowed"], true);
+  EXPECT_EQ(body["response"]["patchType"], "JSONPatch");
+  EXPECT_EQ(body["response"]["auditAnnotations"]["mode"], "web-identity");
+  EXPECT_EQ(body["response"]["auditAnnotations"]["role-arn"], "arn:aws:iam::111122223333:role/app");
+  EXPECT_FALSE(body["response"].contains("warnings"));
+  const json patch = json::parse(base64Decode(body["response"]["patch"]));
+  const json pod = podReview()["request"]["object"].patch(patch);
+  EXPECT_EQ(pod["spec"]["containers"][0]["env"][0]["name"], "AWS_ROLE_ARN");
+  EXPECT_EQ(pod["spec"]["volumes"][0]["name"], "aws-iam-token");
+}
+
+TEST_F(ReviewHandlerTest, V1beta1IsEchoed) {
+  const ReviewResponse response = post(podReview("admission.k8s.io/v1beta1"));
+  ASSERT_EQ(response.http_status, 200);
+  EXPECT_EQ(json::parse(response.body)["apiVersion"], "admission.k8s.io/v1beta1");
+}
+
+TEST_F(ReviewHandlerTest, InvalidRoleArnIsInjectedWithAWarning) {
+  const ReviewResponse response =
+      makeHandler("not-an-arn").handle("POST", "application/json", podReview().dump());
+  const json body = json::parse(response.body);
+  EXPECT_EQ(body["response"]["patchType"], "JSONPatch");
+  ASSERT_TRUE(body["response"]["warnings"].is_array());
+  EXPECT_NE(body["response"]["warnings"][0].get<std::string>().find("not-an-arn"),
+            std::string::npos);
+}
+
+TEST_F(ReviewHandlerTest, ServiceAccountDefaultsAndFallbacks) {
+  json review = podReview();
+  review["request"]["object"]["spec"].erase("serviceAccountName");
+  post(review);
+  EXPECT_EQ(looked_up_service_account, "default");
+  review["request"]["object"]["spec"]["serviceAccount"] = "legacy";
+  post(review);
+  EXPECT_EQ(looked_up_service_account, "legacy");
+  review["request"].erase("namespace");
+  review["request"]["object"]["metadata"]["namespace"] = "from-object";
+  post(review);
+  EXPECT_EQ(looked_up_namespace, "from-object");
+}
+
+TEST_F(ReviewHandlerTest, UnannotatedServiceAccountIsAllowedWithoutPatch) {
+  json review = podReview();
+  review["request"]["object"]["spec"]["serviceAccountName"] = "missing";
+  const ReviewResponse response = post(review);
+  EXPECT_EQ(response.outcome, Outcome::kUnchanged);
+  EXPECT_FALSE(response.service_account_found);
+  const json body = json::parse(response.body);
+  EXPECT_EQ(body["response"]["allowed"], true);
+  EXPECT_FALSE(body["response"].contains("patch"));
+  EXPECT_FALSE(body["response"].contains("patchType"));
+}
+
+TEST_F(ReviewHandlerTest, NonPodCreateRequestsAreAllowedUnchanged) {
+  std::vector<json> reviews;
+  json update = podReview();
+  update["request"]["operation"] = "UPDATE";
+  reviews.push_back(update);
+  json sub_resource = podReview();
+  sub_resource["request"]["subResource"] = "ephemeralcontainers";
+  reviews.push_back(sub_resource);
+  json other_kind = podReview();
+  other_kind["request"]["kind"] = {{"group", "apps"}, {"version", "v1"}, {"kind", "Deployment"}};
+  reviews.push_back(other_kind);
+  json other_group_pod = podReview();
+  other_group_pod["request"]["kind"]["group"] = "example.com";
+  reviews.push_back(other_group_pod);
+  for (const json& review : reviews) {
+    looked_up_service_account.clear();
+    const ReviewResponse response = post(review);
+    ASSERT_EQ(response.http_status, 200) << review.dump();
+    EXPECT_EQ(response.outcome, Outcome::kIgnored);
+    const json body = json::parse(response.body);
+    EXPECT_EQ(body["response"]["allowed"], true);
+    EXPECT_EQ(body["response"]["uid"], review["request"]["uid"]);
+    EXPECT_FALSE(body["response"].contains("patch"));
+    EXPECT_EQ(looked_up_service_account, "") << "no lookup for requests that are not Pod CREATE";
+  }
+}
+
+TEST_F(ReviewHandlerTest, WrongMethodIs405) {
+  EXPECT_EQ(makeHandler().handle("GET", "application/json", "").http_status, 405);
+  EXPECT_EQ(makeHandler().handle("PUT", "application/json", podReview().dump()).http_status, 405);
+}
+
+TEST_F(ReviewHandlerTest, ContentTypeIsChecked) {
+  const std::string body = podReview().dump();
+  EXPECT_EQ(makeHandler().handle("POST", "text/plain", body).http_status, 415);
+  EXPECT_EQ(makeHandler().handle("POST", "", body).http_status, 415);
+  EXPECT_EQ(makeHandler().handle("POST", "application/jsonx", body).http_status, 415);
+  EXPECT_EQ(makeHandler().handle("POST", "application/json; charset=utf-8", body).http_status, 200);
+  EXPECT_EQ(makeHandler().handle("POST", "Application/JSON;charset=UTF-8", body).http_status, 200);
+}
+
+TEST_F(ReviewHandlerTest, MalformedBodiesAre400WithOneLineReason) {
+  const std::vector<std::string> bodies = {
+      "",
+      "{",
+      "not json",
+      "[]",
+      "null",
+      "42",
+      R"({"apiVersion":"admission.k8s.io/v1"})",
+      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"})",
+      R"({"apiVersion":"admission.k8s.io/v2","kind":"AdmissionReview","request":{"uid":"x"}})",
+      R"({"apiVersion":"admission.k8s.io/v1","kind":"Other","request":{"uid":"x"}})",
+      R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}})",
+      "{\"a\":\"\xff\xfe\"}",
+  };
+  for (const std::string& body : bodies) {
+    const ReviewResponse response = makeHandler().handle("POST", "application/json", body);
+    EXPECT_EQ(response.http_status, 400) << body;
+    EXPECT_EQ(response.outcome, Outcome::kRejected);
+    EXPECT_EQ(response.body.find('\n'), response.body.size() - 1) << "one line: " << response.body;
+  }
+}
+
+TEST_F(ReviewHandlerTest, WrongTypesInEveryReadFieldAre400) {
+  const std::vector<std::pair<std::string, json>> cases = {
+      {"/apiVersion", 1},
+      {"/kind", json::array()},
+      {"/request", "x"},
+      {"/request/uid", 5},
+      {"/request/operation", true},
+      {"/request/subResource", 1.5},
+      {"/request/namespace", json::object()},
+      {"/request/kind", "Pod"},
+      {"/request/kind/kind", 1},
+      {"/request/kind/group", 1},
+      {"/request/object", "pod"},
+      {"/request/object/metadata", json::array()},
+      {"/request/object/spec", 7},
+  };
+  for (const auto& [pointer, value] : cases) {
+    json review = podReview();
+    review[json::json_pointer(pointer)] = value;
+    const ReviewResponse response = post(review);
+    EXPECT_EQ(response.http_status, 400) << pointer;
+    const std::string field = pointer.substr(1);
+    EXPECT_NE(
+        response.body.find(field == "request/uid" ? "uid" : field.substr(field.rfind('/') + 1)),
+        std::string::npos)
+        << "reason names the field: " << response.body;
+  }
+}
+
+TEST_F(ReviewHandlerTest, OddPodShapesInsideTheObjectDoNotBreakAnything) {
+  json review = podReview();
+  review["request"]["object"]["spec"]["containers"] = "nope";
+  review["request"]["object"]["spec"]["serviceAccountName"] = 5;
+  const ReviewResponse response = post(review);
+  EXPECT_EQ(response.http_status, 200);
+  EXPECT_EQ(looked_up_service_account, "default");
+}
+
+TEST_F(ReviewHandlerTest, DeepNestingIsRefusedWithoutRecursion) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const ReviewResponse response = makeHandler().handle("POST", "application/json", deep);
+  EXPECT_EQ(response.http_status, 400);
+  EXPECT_NE(response.body.find("nests deeper"), std::string::npos);
+  json review = podReview();
+  review["request"]["object"]["metadata"]["annotations"] = {{"x", std::string(1000, '[')}};
+  EXPECT_EQ(post(review).http_status, 200) << "brackets inside strings do not count";
+}
+
+TEST(InputChecks, Base64MatchesRfc4648Vectors) {
+  EXPECT_EQ(base64Encode(""), "");
+  EXPECT_EQ(base64Encode("f"), "Zg==");
+  EXPECT_EQ(base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(base64Encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(base64Encode("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(base64Encode("foobar"), "Zm9vYmFy");
+  const std::string binary("\xff\x00\x10z", 4);
+  EXPECT_EQ(base64Decode(base64Encode(binary)), binary);
+}
+
+TEST(InputChecks, NestingDepthCountsObjectsAndArrays) {
+  EXPECT_FALSE(exceedsNestingDepth(R"({"a":[{"b":[]}]})", 4));
+  EXPECT_TRUE(exceedsNestingDepth(R"({"a":[{"b":[]}]})", 3));
+  EXPECT_FALSE(exceedsNestingDepth(R"({"a":"[[[[\"[[["})", 1));
+}
+
+}  // namespace
+}  // namespace irsa::admission

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+namespace irsa::server {
+
+// A Prometheus text-format registry small enough to read in one sitting. Counters and the
+// histogram are atomics, so the admission path never takes a lock once a label set exists.
+class MetricsRegistry {
+ public:
+  // Monotonic counter for one label set, e.g. labels = R"(verb="POST",path="/mutate")".
+  void increment(const std::string& name, const std::string& labels = {}, std::uint64_t by = 1);
+
+  // Declares HELP/TYPE text for a metric family.
+  void describe(const std::string& name, const std::string& type, const std::string& help);
+
+  // A value read at scrape time (cache size, watch restarts, ...), from another module.
+  void addCallback(const std::string& name, const std::string& type, const std::string& help,
+                   std::function<double()> read);
+
+  // Records one admission latency in the seconds histogram.
+  void observeAdmissionSeconds(double seconds);
+
+  std::string render() const;
+
+  static constexpr const char* kAdmissionHistogram = "irsa_webhook_admission_duration_seconds";
+
+ private:
+  struct Family {
+    std::string type;
+    std::string help;
+    std::map<std::string, std::unique_ptr<std::atomic<std::uint64_t>>> series;
+    std::function<double()> callback;
+  };
+  static constexpr std::array<double, 12> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                      0.01,   0.025,   0.05,   0.1,   0.5,    1.0};
+
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, Family> families_;
+  std::array<std::atomic<std::uint64_t>, kBuckets.size()> bucket_counts_{};
+  std::atomic<std::uint64_t> histogram_count_{0};
+  std::atomic<std::uint64_t> histogram_sum_nanos_{0};
+};
+
+}  // namespace irsa::server

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "irsa/admission/review_handler.h"
+#include "irsa/server/certificate_store.h"
+#include "irsa/server/metrics.h"
+#include "irsa/server/tls_settings.h"
+
+namespace httplib {
+class Server;
+class SSLServer;
+}  // namespace httplib
+
+namespace irsa::server {
+
+struct ServerOptions {
+  std::string bind_address = "0.0.0.0";
+  int port = 443;           // 0 picks a free port (tests)
+  int metrics_port = 9999;  // 0 picks a free port; -1 disables the metrics listener
+  int tls_min_version = 0;  // OpenSSL constant; 0 means TLS 1.2
+  CipherSuites cipher_suites;
+  // cpp-httplib serves a connection on one worker for its whole keep-alive life, so this
+  // bounds how many kube-apiserver connections are served at once.
+  std::size_t worker_threads = 64;
+  std::size_t max_request_bytes = 3 * 1024 * 1024;
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds write_timeout{10};
+  // Idle keep-alive connections are closed after this; it also bounds how long shutdown
+  // waits for idle connections after the drain.
+  std::chrono::seconds keep_alive_timeout{10};
+};
+
+// Returns true when the webhook may receive traffic; otherwise sets *reason.
+using ReadinessCheck = std::function<bool(std::string* reason)>;
+
+// The HTTPS admission endpoint (/mutate, /healthz, /readyz) and the plain-HTTP metrics
+// endpoint (/metrics and optional debug pages).
+class WebhookServer {
+ public:
+  WebhookServer(ServerOptions options, const admission::ReviewHandler& handler,
+                CertificateStore& certificates, MetricsRegistry& metrics, ReadinessCheck ready);
+  ~WebhookServer();
+  WebhookServer(const WebhookServer&) = delete;
+  WebhookServer& operator=(const WebhookServer&) = delete;
+
+  // Adds a GET page on the metrics port (e.g. /debug/alpha/cache). Call before start().
+  void addMetricsPage(const std::string& path, std::function<std::string()> render);
+
+  // Binds both ports and starts serving. Empty string on success, else the reason.
+  std::string start();
+  int port() const { return bound_port_; }
+  int metricsPort() const { return bound_metrics_port_; }
+
+  // Graceful stop: /readyz turns 503 and every response asks the client to close its
+  // connection; after `drain` the listener closes, in-flight requests finish and idle
+  // keep-alive connections are let go. Blocks until both servers have stopped.
+  void shutdown(std::chrono::milliseconds drain);
+
+ private:
+  void installRoutes();
+  bool isReady(std::string* reason) const;
+
+  ServerOptions options_;
+  const admission::ReviewHandler& handler_;
+  CertificateStore& certificates_;
+  MetricsRegistry& metrics_;
+  ReadinessCheck ready_;
+  std::unique_ptr<httplib::SSLServer> server_;
+  std::unique_ptr<httplib::Server> metrics_server_;
+  std::thread server_thread_;
+  std::thread metrics_thread_;
+  std::atomic<bool> draining_{false};
+  int bound_port_ = 0;
+  int bound_metrics_port_ = 0;
+};
+
+}  // namespace irsa::server

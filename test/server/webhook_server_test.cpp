@@ -1,0 +1,261 @@
+// The real TLS server on 127.0.0.1 with certificates generated for each test.
+
+#include "irsa/server/webhook_server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/tls_test_files.h"
+
+namespace irsa::server {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::string podReview() {
+  return R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{
+    "uid":"u-1","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"ns",
+    "operation":"CREATE","object":{"metadata":{"name":"p"},
+    "spec":{"serviceAccountName":"app","containers":[{"name":"c"}]}}}})";
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::installCertificates(dir_, test::makeTestCertificates("first"));
+    ASSERT_EQ(certificates_.load(), "");
+  }
+
+  void startServer(ServerOptions options = {}) {
+    options.bind_address = "127.0.0.1";
+    options.port = 0;
+    options.metrics_port = 0;
+    server_ = std::make_unique<WebhookServer>(options, handler_, certificates_, metrics_,
+                                              [this](std::string* reason) {
+                                                if (!synced_) *reason = "cache not synced";
+                                                return synced_.load();
+                                              });
+    ASSERT_EQ(server_->start(), "");
+  }
+
+  void TearDown() override {
+    if (server_) server_->shutdown(0ms);
+  }
+
+  std::unique_ptr<httplib::SSLClient> newClient() {
+    auto c = std::make_unique<httplib::SSLClient>("127.0.0.1", server_->port());
+    c->enable_server_certificate_verification(false);
+    c->set_keep_alive(true);
+    c->set_read_timeout(5, 0);
+    return c;
+  }
+
+  admission::LookupResult lookup(const std::string&, const std::string& sa) {
+    std::this_thread::sleep_for(lookup_delay_.load());
+    admission::LookupResult result;
+    if (sa == "app") {
+      mutate::Identity identity;
+      identity.role_arn = "arn:aws:iam::111122223333:role/app";
+      identity.audience = "sts.amazonaws.com";
+      result.identity = identity;
+    }
+    return result;
+  }
+
+  test::TempDir dir_;
+  CertificateStore certificates_{dir_.file("tls.crt"), dir_.file("tls.key")};
+  MetricsRegistry metrics_;
+  std::atomic<bool> synced_{true};
+  std::atomic<std::chrono::milliseconds> lookup_delay_{0ms};
+  admission::ReviewHandler handler_{
+      mutate::MutationOptions{},
+      [this](const std::string& ns, const std::string& sa) { return lookup(ns, sa); },
+      [](std::int64_t, std::int64_t high) { return high; }};
+  std::unique_ptr<WebhookServer> server_;
+};
+
+TEST_F(ServerTest, MutatesOverTlsAndVerifiesAgainstTheCa) {
+  startServer();
+  httplib::SSLClient c("localhost", server_->port());
+  c.set_ca_cert_path(dir_.file("ca.crt").c_str());
+  c.enable_server_certificate_verification(true);
+  const auto response = c.Post("/mutate", podReview(), "application/json");
+  ASSERT_TRUE(response) << httplib::to_string(response.error());
+  EXPECT_EQ(response->status, 200);
+  const json body = json::parse(response->body);
+  EXPECT_EQ(body["response"]["uid"], "u-1");
+  EXPECT_EQ(body["response"]["patchType"], "JSONPatch");
+}
+
+TEST_F(ServerTest, ErrorStatusesOverHttp) {
+  startServer();
+  auto c = newClient();
+  EXPECT_EQ(c->Get("/mutate")->status, 405);
+  EXPECT_EQ(c->Post("/mutate", podReview(), "text/plain")->status, 415);
+  EXPECT_EQ(c->Post("/mutate", "{not json", "application/json")->status, 400);
+  EXPECT_EQ(c->Get("/nope")->status, 404);
+}
+
+TEST_F(ServerTest, OversizedBodyIs413) {
+  ServerOptions options;
+  options.max_request_bytes = 1024 * 1024;
+  startServer(options);
+  auto c = newClient();
+  const std::string huge(50 * 1024 * 1024, ' ');
+  const auto response = c->Post("/mutate", huge, "application/json");
+  ASSERT_TRUE(response) << httplib::to_string(response.error());
+  EXPECT_EQ(response->status, 413);
+  // The server is still healthy afterwards.
+  EXPECT_EQ(newClient()->Post("/mutate", podReview(), "application/json")->status, 200);
+}
+
+TEST_F(ServerTest, HealthAndReadiness) {
+  startServer();
+  auto c = newClient();
+  EXPECT_EQ(c->Get("/healthz")->status, 200);
+  EXPECT_EQ(c->Get("/readyz")->status, 200);
+  synced_ = false;
+  const auto not_ready = c->Get("/readyz");
+  EXPECT_EQ(not_ready->status, 503);
+  EXPECT_EQ(not_ready->body, "cache not synced\n");
+}
+
+TEST_F(ServerTest, CertificateSwapKeepsOldConnectionsAndServesNewOnes) {
+  certificates_.watch(20ms);
+  startServer();
+  auto kept = newClient();
+  ASSERT_EQ(kept->Post("/mutate", podReview(), "application/json")->status, 200);
+  EXPECT_EQ(test::servedCommonName(server_->port()), "first");
+
+  test::installCertificates(dir_, test::makeTestCertificates("second"));
+  std::optional<std::string> served;
+  for (int i = 0; i < 200 && served != "second"; ++i) {
+    std::this_thread::sleep_for(10ms);
+    served = test::servedCommonName(server_->port());
+  }
+  EXPECT_EQ(served, "second");
+  const auto again = kept->Post("/mutate", podReview(), "application/json");
+  ASSERT_TRUE(again) << httplib::to_string(again.error());
+  EXPECT_EQ(again->status, 200);
+}
+
+TEST_F(ServerTest, GarbageCertificateFilesKeepThePreviousPair) {
+  certificates_.watch(20ms);
+  startServer();
+  test::writeFile(dir_.file("tls.crt"), "garbage");
+  test::writeFile(dir_.file("tls.key"), "more garbage");
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(test::servedCommonName(server_->port()), "first");
+  EXPECT_EQ(newClient()->Get("/readyz")->status, 200);
+  // A key that does not match the certificate is refused too.
+  const auto other = test::makeTestCertificates("mismatch");
+  test::writeFile(dir_.file("tls.crt"), other.certificate);
+  test::writeFile(dir_.file("tls.key"), test::makeTestCertificates("x").key);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(test::servedCommonName(server_->port()), "first");
+}
+
+TEST_F(ServerTest, MissingCertificateMeansNotReadyAndNoHandshake) {
+  CertificateStore empty(dir_.file("absent.crt"), dir_.file("absent.key"));
+  EXPECT_NE(empty.load(), "");
+  EXPECT_FALSE(empty.hasCertificate());
+}
+
+TEST_F(ServerTest, MinimumTlsVersionIsEnforced) {
+  ServerOptions options;
+  options.tls_min_version = *parseTlsMinVersion("1.2");
+  startServer(options);
+  EXPECT_FALSE(test::servedCommonName(server_->port(), TLS1_1_VERSION).has_value());
+  EXPECT_TRUE(test::servedCommonName(server_->port(), TLS1_2_VERSION).has_value());
+}
+
+TEST_F(ServerTest, Tls13OnlyRefusesTls12Clients) {
+  ServerOptions options;
+  options.tls_min_version = *parseTlsMinVersion("VersionTLS13");
+  startServer(options);
+  EXPECT_FALSE(test::servedCommonName(server_->port(), TLS1_2_VERSION).has_value());
+  EXPECT_TRUE(test::servedCommonName(server_->port()).has_value());
+}
+
+TEST_F(ServerTest, ShutdownDrainsAndFinishesInFlightRequests) {
+  startServer();
+  lookup_delay_ = 400ms;
+  auto in_flight = std::async(std::launch::async, [this] {
+    auto c = newClient();
+    auto response = c->Post("/mutate", podReview(), "application/json");
+    return response ? response->status : -1;
+  });
+  std::this_thread::sleep_for(100ms);
+  auto stopping = std::async(std::launch::async, [this] { server_->shutdown(300ms); });
+  std::this_thread::sleep_for(50ms);
+  lookup_delay_ = 0ms;
+  const auto during_drain = newClient()->Get("/readyz");
+  ASSERT_TRUE(during_drain);
+  EXPECT_EQ(during_drain->status, 503);
+  EXPECT_EQ(during_drain->get_header_value("Connection"), "close");
+  EXPECT_EQ(in_flight.get(), 200);
+  stopping.get();
+  server_.reset();
+  // Once stopped, nothing listens any more.
+}
+
+TEST_F(ServerTest, MetricsAreServedInPrometheusFormat) {
+  startServer();
+  auto c = newClient();
+  c->Post("/mutate", podReview(), "application/json");
+  c->Post("/mutate", "{", "application/json");
+  httplib::Client metrics("127.0.0.1", server_->metricsPort());
+  const auto response = metrics.Get("/metrics");
+  ASSERT_TRUE(response);
+  const std::string& text = response->body;
+  EXPECT_NE(text.find(R"(pod_identity_webhook_pod_count{method="web_identity"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(http_request_count{verb="POST",path="/mutate",code="200"} 1)"),
+            std::string::npos);
+  EXPECT_NE(text.find(R"(http_request_count{verb="POST",path="/mutate",code="400"} 1)"),
+            std::string::npos);
+  EXPECT_NE(text.find("irsa_webhook_admission_duration_seconds_count 1"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE irsa_webhook_admission_duration_seconds histogram"),
+            std::string::npos);
+  EXPECT_NE(text.find("pod_identity_webhook_missing_sa_count 0"), std::string::npos);
+}
+
+TEST(TlsSettings, MinVersionNames) {
+  EXPECT_EQ(parseTlsMinVersion("1.0"), TLS1_VERSION);
+  EXPECT_EQ(parseTlsMinVersion("VersionTLS11"), TLS1_1_VERSION);
+  EXPECT_EQ(parseTlsMinVersion("1.3"), TLS1_3_VERSION);
+  EXPECT_FALSE(parseTlsMinVersion("1.4").has_value());
+  EXPECT_FALSE(parseTlsMinVersion("TLS12").has_value());
+  EXPECT_FALSE(parseTlsMinVersion("").has_value());
+}
+
+TEST(TlsSettings, CipherSuitesMapToOpenSsl) {
+  const auto result = parseCipherSuites(
+      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,"
+      "TLS_AES_256_GCM_SHA384");
+  ASSERT_TRUE(result.suites.has_value()) << result.error;
+  EXPECT_EQ(result.suites->tls12, "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305");
+  EXPECT_EQ(result.suites->tls13, "TLS_AES_256_GCM_SHA384");
+  // Every mapped name must be one OpenSSL accepts.
+  SSL_CTX* context = SSL_CTX_new(TLS_server_method());
+  EXPECT_EQ(SSL_CTX_set_cipher_list(context, result.suites->tls12.c_str()), 1);
+  EXPECT_EQ(SSL_CTX_set_ciphersuites(context, result.suites->tls13.c_str()), 1);
+  SSL_CTX_free(context);
+}
+
+TEST(TlsSettings, UnknownCipherSuiteIsNamed) {
+  const auto result = parseCipherSuites("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_FAKE");
+  EXPECT_FALSE(result.suites.has_value());
+  EXPECT_NE(result.error.find("TLS_FAKE"), std::string::npos);
+  EXPECT_FALSE(parseCipherSuites("TLS_RSA_WITH_RC4_128_SHA").suites.has_value());
+  EXPECT_TRUE(parseCipherSuites("").suites.has_value());
+}
+
+}  // namespace
+}  // namespace irsa::server

@@ -1,0 +1,386 @@
+// Command-line parsing with Go flag/pflag semantics, because operators copy their
+// arguments from the Go webhook's manifests: --name=value, --name value, -name, bare bool
+// flags, and Go durations.
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <sstream>
+
+#include "irsa/config/config.h"
+#include "irsa/server/tls_settings.h"
+
+namespace irsa::config {
+namespace {
+
+enum class Kind { kBool, kString, kInt, kInt64, kDouble, kDuration, kIgnored, kIgnoredBool };
+
+struct Flag {
+  std::string name;
+  Kind kind;
+  std::string help;
+  std::function<std::string(const std::string&)> set;  // returns an error text
+  std::string default_text;
+};
+
+std::string parseInt64(const std::string& text, std::int64_t& out) {
+  if (text.empty()) return "empty value";
+  std::size_t used = 0;
+  try {
+    const long long value = std::stoll(text, &used, 10);
+    if (used != text.size()) return "not an integer";
+    out = value;
+    return {};
+  } catch (const std::exception&) {
+    return "not an integer";
+  }
+}
+
+std::string parseBool(const std::string& text, bool& out) {
+  for (const char* yes : {"1", "t", "T", "TRUE", "true", "True"}) {
+    if (text == yes) {
+      out = true;
+      return {};
+    }
+  }
+  for (const char* no : {"0", "f", "F", "FALSE", "false", "False"}) {
+    if (text == no) {
+      out = false;
+      return {};
+    }
+  }
+  return "not a boolean";
+}
+
+template <typename T>
+std::function<std::string(const std::string&)> intSetter(T& target, std::int64_t low,
+                                                         std::int64_t high) {
+  return [&target, low, high](const std::string& text) -> std::string {
+    std::int64_t value = 0;
+    if (auto error = parseInt64(text, value); !error.empty()) return error;
+    if (value < low || value > high) {
+      return "must be between " + std::to_string(low) + " and " + std::to_string(high);
+    }
+    target = static_cast<T>(value);
+    return {};
+  };
+}
+
+std::function<std::string(const std::string&)> durationSetter(std::chrono::milliseconds& target) {
+  return [&target](const std::string& text) -> std::string {
+    auto parsed = parseGoDuration(text);
+    if (auto* error = std::get_if<ParseError>(&parsed)) return error->message;
+    const auto value = std::get<std::chrono::nanoseconds>(parsed);
+    if (value.count() < 0) return "must not be negative";
+    target = std::chrono::duration_cast<std::chrono::milliseconds>(value);
+    return {};
+  };
+}
+
+std::function<std::string(const std::string&)> stringSetter(std::string& target) {
+  return [&target](const std::string& text) -> std::string {
+    target = text;
+    return {};
+  };
+}
+
+std::function<std::string(const std::string&)> boolSetter(bool& target) {
+  return [&target](const std::string& text) { return parseBool(text, target); };
+}
+
+std::function<std::string(const std::string&)> oneOf(std::string& target,
+                                                     std::vector<std::string> allowed) {
+  return [&target, allowed](const std::string& text) -> std::string {
+    for (const std::string& option : allowed) {
+      if (text == option) {
+        target = text;
+        return {};
+      }
+    }
+    std::string list;
+    for (const std::string& option : allowed) list += (list.empty() ? "" : ", ") + option;
+    return "must be one of " + list;
+  };
+}
+
+std::string durationText(std::chrono::milliseconds value) {
+  if (value.count() % 1000 == 0) return std::to_string(value.count() / 1000) + "s";
+  return std::to_string(value.count()) + "ms";
+}
+
+std::vector<Flag> flagTable(Config& c) {
+  const Config defaults;
+  std::vector<Flag> flags = {
+      // Serving
+      {"port", Kind::kInt, "HTTPS port for /mutate, /healthz and /readyz",
+       intSetter(c.port, 0, 65535), std::to_string(defaults.port)},
+      {"metrics-port", Kind::kInt, "plain-HTTP port for /metrics and debug handlers",
+       intSetter(c.metrics_port, 0, 65535), std::to_string(defaults.metrics_port)},
+      {"bind-address", Kind::kString, "address both listeners bind to",
+       stringSetter(c.bind_address), defaults.bind_address},
+      {"tls-cert", Kind::kString, "serving certificate file (PEM), reloaded when it changes",
+       stringSetter(c.tls_cert), defaults.tls_cert},
+      {"tls-key", Kind::kString, "serving private key file (PEM), reloaded when it changes",
+       stringSetter(c.tls_key), defaults.tls_key},
+      {"tls-min-version", Kind::kString,
+       "minimum TLS version: 1.0..1.3 or VersionTLS10..VersionTLS13",
+       [&c](const std::string& text) -> std::string {
+         if (!server::parseTlsMinVersion(text)) {
+           return "must be one of 1.0, 1.1, 1.2, 1.3, VersionTLS10, VersionTLS11, VersionTLS12, "
+                  "VersionTLS13";
+         }
+         c.tls_min_version = text;
+         return {};
+       },
+       defaults.tls_min_version},
+      {"tls-cipher-suites", Kind::kString,
+       "comma-separated IANA cipher suite names (empty: OpenSSL defaults)",
+       [&c](const std::string& text) -> std::string {
+         const auto result = server::parseCipherSuites(text);
+         if (!result.suites) return result.error;
+         c.tls_cipher_suites = text;
+         return {};
+       },
+       ""},
+      {"worker-threads", Kind::kInt,
+       "admission worker threads; each serves one keep-alive connection at a time",
+       intSetter(c.worker_threads, 1, 4096), std::to_string(defaults.worker_threads)},
+      {"max-request-bytes", Kind::kInt64, "largest accepted request body (larger: HTTP 413)",
+       intSetter(c.max_request_bytes, 1024, std::int64_t{1} << 32),
+       std::to_string(defaults.max_request_bytes)},
+      {"shutdown-drain-delay", Kind::kDuration,
+       "after SIGTERM, how long to keep serving while readiness reports 503",
+       durationSetter(c.shutdown_drain_delay), durationText(defaults.shutdown_drain_delay)},
+      {"read-timeout", Kind::kDuration, "per-request read timeout", durationSetter(c.read_timeout),
+       durationText(defaults.read_timeout)},
+      {"write-timeout", Kind::kDuration, "per-response write timeout",
+       durationSetter(c.write_timeout), durationText(defaults.write_timeout)},
+      // Kubernetes API
+      {"kubeconfig", Kind::kString, "kubeconfig file for out-of-cluster API access",
+       stringSetter(c.kubeconfig), ""},
+      {"kube-api", Kind::kString, "Kubernetes API server URL (overrides the kubeconfig's)",
+       stringSetter(c.kube_api), ""},
+      {"in-cluster", Kind::kBool, "accepted for compatibility; only false is supported",
+       boolSetter(c.in_cluster), "false"},
+      {"kube-api-qps", Kind::kDouble, "client-side rate limit for Kubernetes API requests",
+       [&c](const std::string& text) -> std::string {
+         try {
+           std::size_t used = 0;
+           const double value = std::stod(text, &used);
+           if (used != text.size() || !(value > 0) || !std::isfinite(value))
+             return "must be a positive number";
+           c.kube_api_qps = value;
+           return {};
+         } catch (const std::exception&) {
+           return "must be a positive number";
+         }
+       },
+       "50"},
+      {"kube-api-burst", Kind::kInt, "burst for the Kubernetes API rate limit",
+       intSetter(c.kube_api_burst, 1, 100000), std::to_string(defaults.kube_api_burst)},
+      {"namespace", Kind::kString,
+       "namespace of the webhook's own objects (ConfigMap, certificates)",
+       stringSetter(c.namespace_name), defaults.namespace_name},
+      {"service-name", Kind::kString, "Service name of the webhook (certificate DNS names)",
+       stringSetter(c.service_name), defaults.service_name},
+      {"resync-period", Kind::kDuration, "periodic full re-list of the ServiceAccount cache",
+       durationSetter(c.resync_period), durationText(defaults.resync_period)},
+      {"service-account-lookup-grace-period", Kind::kDuration,
+       "how long a Pod waits for a ServiceAccount not yet in the cache",
+       durationSetter(c.service_account_lookup_grace_period),
+       durationText(defaults.service_account_lookup_grace_period)},
+      {"service-accounts-file", Kind::kString,
+       "YAML/JSON list of ServiceAccounts to use instead of the Kubernetes API (local runs, tests)",
+       stringSetter(c.service_accounts_file), ""},
+      // Mutation
+      {"annotation-prefix", Kind::kString, "prefix of the ServiceAccount and Pod annotations",
+       stringSetter(c.annotation_prefix), defaults.annotation_prefix},
+      {"token-audience", Kind::kString, "default audience of the injected token",
+       stringSetter(c.token_audience), defaults.token_audience},
+      {"token-mount-path", Kind::kString, "where the token volume is mounted",
+       stringSetter(c.token_mount_path), defaults.token_mount_path},
+      {"token-expiration", Kind::kInt64, "default token lifetime in seconds (minimum 600)",
+       intSetter(c.token_expiration, std::numeric_limits<std::int64_t>::min(),
+                 std::numeric_limits<std::int64_t>::max()),
+       std::to_string(defaults.token_expiration)},
+      {"aws-default-region", Kind::kString, "if set, inject AWS_DEFAULT_REGION and AWS_REGION",
+       stringSetter(c.aws_default_region), ""},
+      {"sts-regional-endpoint", Kind::kBool,
+       "default for injecting AWS_STS_REGIONAL_ENDPOINTS=regional",
+       boolSetter(c.sts_regional_endpoint), "false"},
+      {"watch-config-map", Kind::kBool,
+       "also read ServiceAccount-to-role mappings from ConfigMap pod-identity-webhook in "
+       "--namespace",
+       boolSetter(c.watch_config_map), "false"},
+      {"compose-role-arn", Kind::kBool,
+       "allow a bare role name in role-arn; account and partition come from instance metadata",
+       boolSetter(c.compose_role_arn), "false"},
+      {"imds-endpoint", Kind::kString, "instance metadata endpoint used by --compose-role-arn",
+       stringSetter(c.imds_endpoint), defaults.imds_endpoint},
+      // Pod Identity
+      {"watch-container-credentials-config", Kind::kString, "path of the EKS Pod Identity file",
+       stringSetter(c.watch_container_credentials_config), ""},
+      {"container-credentials-audience", Kind::kString, "audience of the Pod Identity token",
+       stringSetter(c.container_credentials_audience), defaults.container_credentials_audience},
+      {"container-credentials-token-mount-path", Kind::kString,
+       "mount path of the Pod Identity token",
+       stringSetter(c.container_credentials_token_mount_path),
+       defaults.container_credentials_token_mount_path},
+      {"container-credentials-token-volume-name", Kind::kString,
+       "volume name of the Pod Identity token",
+       stringSetter(c.container_credentials_token_volume_name),
+       defaults.container_credentials_token_volume_name},
+      {"container-credentials-token-path", Kind::kString, "file name of the Pod Identity token",
+       stringSetter(c.container_credentials_token_path), defaults.container_credentials_token_path},
+      {"container-credentials-full-uri", Kind::kString, "AWS_CONTAINER_CREDENTIALS_FULL_URI value",
+       stringSetter(c.container_credentials_full_uri), defaults.container_credentials_full_uri},
+      // Certificates
+      {"cert-mode", Kind::kString,
+       "files: read --tls-cert/--tls-key; self-signed: create and rotate them in a Secret",
+       oneOf(c.cert_mode, {"files", "self-signed"}), defaults.cert_mode},
+      {"webhook-config-name", Kind::kString,
+       "MutatingWebhookConfiguration whose caBundle self-signed mode keeps current",
+       stringSetter(c.webhook_config_name), defaults.webhook_config_name},
+      {"cert-secret-name", Kind::kString, "Secret in --namespace holding self-signed certificates",
+       stringSetter(c.cert_secret_name), defaults.cert_secret_name},
+      // Operations
+      {"enable-debugging-handlers", Kind::kBool, "serve /debug/alpha/cache on the metrics port",
+       boolSetter(c.enable_debugging_handlers), "false"},
+      {"v", Kind::kInt, "log verbosity (0 info, 4 debug, 6 trace)", intSetter(c.verbosity, 0, 10),
+       "0"},
+      {"log-format", Kind::kString, "text, or json for log pipelines",
+       oneOf(c.log_format, {"text", "json"}), defaults.log_format},
+      {"version", Kind::kBool, "print the version and exit", boolSetter(c.show_version), "false"},
+      {"help", Kind::kBool, "print this help and exit", boolSetter(c.show_help), "false"},
+  };
+  // klog's flags, accepted so Go-webhook manifests work unchanged; logging is spdlog's.
+  for (const char* name : {"log_dir", "log_file", "log_file_max_size", "stderrthreshold", "vmodule",
+                           "log_backtrace_at"}) {
+    flags.push_back({name, Kind::kIgnored, "accepted for klog compatibility; ignored",
+                     [](const std::string&) { return std::string(); }, ""});
+  }
+  for (const char* name : {"logtostderr", "alsologtostderr", "skip_headers", "skip_log_headers",
+                           "add_dir_header", "one_output"}) {
+    flags.push_back({name, Kind::kIgnoredBool, "accepted for klog compatibility; ignored",
+                     [](const std::string& text) {
+                       bool ignored = false;
+                       return parseBool(text, ignored);
+                     },
+                     ""});
+  }
+  return flags;
+}
+
+}  // namespace
+
+std::variant<std::chrono::nanoseconds, ParseError> parseGoDuration(const std::string& text) {
+  const ParseError invalid{"invalid duration \"" + text + "\" (use e.g. 100ms, 1.5s, 2m, 1h30m)"};
+  if (text.empty()) return invalid;
+  std::size_t i = 0;
+  bool negative = false;
+  if (text[0] == '-' || text[0] == '+') {
+    negative = text[0] == '-';
+    i = 1;
+  }
+  if (text.substr(i) == "0") return std::chrono::nanoseconds(0);
+  if (i == text.size()) return invalid;
+  long double total = 0;
+  while (i < text.size()) {
+    const std::size_t number_start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+      ++i;
+    const std::string number = text.substr(number_start, i - number_start);
+    if (number.empty() || number == "." || number.find('.') != number.rfind('.')) return invalid;
+    const std::size_t unit_start = i;
+    while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i])) && text[i] != '.')
+      ++i;
+    const std::string unit = text.substr(unit_start, i - unit_start);
+    long double scale = 0;
+    if (unit == "ns") {
+      scale = 1;
+    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
+      scale = 1e3;
+    } else if (unit == "ms") {
+      scale = 1e6;
+    } else if (unit == "s") {
+      scale = 1e9;
+    } else if (unit == "m") {
+      scale = 60e9;
+    } else if (unit == "h") {
+      scale = 3600e9;
+    } else {
+      return invalid;  // includes a missing unit, as in Go
+    }
+    total += std::stold(number) * scale;
+  }
+  if (total > static_cast<long double>(std::numeric_limits<std::int64_t>::max())) return invalid;
+  const auto nanos = static_cast<std::int64_t>(std::llround(total));
+  return std::chrono::nanoseconds(negative ? -nanos : nanos);
+}
+
+std::variant<Config, ParseError> parseFlags(const std::vector<std::string>& args) {
+  Config config;
+  std::vector<Flag> flags = flagTable(config);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') {
+      return ParseError{"unexpected argument \"" + arg + "\"; flags start with --"};
+    }
+    std::string body = arg.substr(arg[1] == '-' ? 2 : 1);
+    std::string value;
+    bool has_value = false;
+    if (const std::size_t eq = body.find('='); eq != std::string::npos) {
+      value = body.substr(eq + 1);
+      body = body.substr(0, eq);
+      has_value = true;
+    }
+    Flag* flag = nullptr;
+    for (Flag& candidate : flags) {
+      if (candidate.name == body) flag = &candidate;
+    }
+    if (flag == nullptr) return ParseError{"unknown flag --" + body + " (see --help)"};
+    const bool is_bool = flag->kind == Kind::kBool || flag->kind == Kind::kIgnoredBool;
+    if (!has_value) {
+      if (is_bool) {
+        value = "true";
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return ParseError{"--" + flag->name + ": missing value"};
+      }
+    }
+    if (std::string error = flag->set(value); !error.empty()) {
+      return ParseError{"--" + flag->name + ": invalid value \"" + value + "\": " + error};
+    }
+  }
+  if (config.in_cluster) {
+    return ParseError{
+        "--in-cluster: true is not supported (it relied on the removed legacy-unknown CSR signer); "
+        "serve certificates from files with --tls-cert/--tls-key or use --cert-mode=self-signed"};
+  }
+  return config;
+}
+
+std::string usage() {
+  Config scratch;
+  std::ostringstream out;
+  out << "Usage: irsa-webhook [flags]\n"
+         "       irsa-webhook mutate [--pod FILE|-] [--service-accounts-file FILE] [flags]\n\n"
+         "Mutating admission webhook that gives Pods AWS IAM roles (IRSA and EKS Pod Identity).\n\n"
+         "Flags:\n";
+  for (const Flag& flag : flagTable(scratch)) {
+    if (flag.kind == Kind::kIgnored || flag.kind == Kind::kIgnoredBool) continue;
+    out << "  --" << flag.name;
+    if (flag.kind != Kind::kBool) out << " value";
+    out << "\n        " << flag.help;
+    if (!flag.default_text.empty()) out << " (default " << flag.default_text << ")";
+    out << '\n';
+  }
+  out << "\nklog flags (--logtostderr, --alsologtostderr, --log_dir, --log_file, --vmodule, ...) "
+         "are "
+         "accepted and ignored.\n";
+  return out.str();
+}
+
+}  // namespace irsa::config

@@ -1,0 +1,124 @@
+#include <gtest/gtest.h>
+
+#include "irsa/config/config.h"
+
+namespace irsa::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+Config parseOk(const std::vector<std::string>& args) {
+  auto result = parseFlags(args);
+  if (auto* error = std::get_if<ParseError>(&result)) {
+    ADD_FAILURE() << error->message;
+    return {};
+  }
+  return std::get<Config>(result);
+}
+
+std::string parseError(const std::vector<std::string>& args) {
+  auto result = parseFlags(args);
+  if (auto* error = std::get_if<ParseError>(&result)) return error->message;
+  ADD_FAILURE() << "expected an error";
+  return {};
+}
+
+TEST(Flags, DefaultsMatchTheGoWebhook) {
+  const Config c = parseOk({});
+  EXPECT_EQ(c.port, 443);
+  EXPECT_EQ(c.metrics_port, 9999);
+  EXPECT_EQ(c.tls_cert, "/etc/webhook/certs/tls.crt");
+  EXPECT_EQ(c.tls_key, "/etc/webhook/certs/tls.key");
+  EXPECT_EQ(c.tls_min_version, "1.2");
+  EXPECT_EQ(c.namespace_name, "eks");
+  EXPECT_EQ(c.service_name, "pod-identity-webhook");
+  EXPECT_EQ(c.annotation_prefix, "eks.amazonaws.com");
+  EXPECT_EQ(c.token_audience, "sts.amazonaws.com");
+  EXPECT_EQ(c.token_mount_path, "/var/run/secrets/eks.amazonaws.com/serviceaccount");
+  EXPECT_EQ(c.token_expiration, 86400);
+  EXPECT_EQ(c.container_credentials_audience, "pods.eks.amazonaws.com");
+  EXPECT_EQ(c.container_credentials_full_uri, "http://169.254.170.23/v1/credentials");
+  EXPECT_EQ(c.service_account_lookup_grace_period, 100ms);
+  EXPECT_EQ(c.resync_period, 60s);
+  EXPECT_FALSE(c.watch_config_map);
+  EXPECT_EQ(c.kube_api_qps, 50);
+  EXPECT_EQ(c.kube_api_burst, 50);
+}
+
+TEST(Flags, GoSyntaxVariants) {
+  const Config c = parseOk(
+      {"--port=8443", "--metrics-port", "9090", "-namespace=kube-system", "--sts-regional-endpoint",
+       "--watch-config-map=false", "-v=4", "--aws-default-region", "eu-west-1",
+       "--service-account-lookup-grace-period=1.5s", "--logtostderr", "--alsologtostderr=false",
+       "--vmodule=x=2", "--log_dir", "/tmp", "--token-expiration=-5"});
+  EXPECT_EQ(c.port, 8443);
+  EXPECT_EQ(c.metrics_port, 9090);
+  EXPECT_EQ(c.namespace_name, "kube-system");
+  EXPECT_TRUE(c.sts_regional_endpoint);
+  EXPECT_FALSE(c.watch_config_map);
+  EXPECT_EQ(c.verbosity, 4);
+  EXPECT_EQ(c.aws_default_region, "eu-west-1");
+  EXPECT_EQ(c.service_account_lookup_grace_period, 1500ms);
+  EXPECT_EQ(c.token_expiration, -5);
+}
+
+TEST(Flags, BadValuesNameTheFlag) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--port=x"}, "--port"},
+      {{"--port=70000"}, "--port"},
+      {{"--metrics-port"}, "--metrics-port: missing value"},
+      {{"--tls-min-version=1.4"}, "--tls-min-version"},
+      {{"--tls-cipher-suites=TLS_NOPE"}, "TLS_NOPE"},
+      {{"--resync-period=10"}, "--resync-period"},
+      {{"--service-account-lookup-grace-period=-1s"}, "--service-account-lookup-grace-period"},
+      {{"--sts-regional-endpoint=maybe"}, "--sts-regional-endpoint"},
+      {{"--kube-api-qps=0"}, "--kube-api-qps"},
+      {{"--log-format=xml"}, "--log-format"},
+      {{"--cert-mode=magic"}, "--cert-mode"},
+      {{"--no-such-flag"}, "unknown flag --no-such-flag"},
+      {{"positional"}, "unexpected argument"},
+      {{"--in-cluster"}, "--in-cluster"},
+      {{"--in-cluster=true"}, "--tls-cert"},
+  };
+  for (const auto& [args, expected] : cases) {
+    EXPECT_NE(parseError(args).find(expected), std::string::npos)
+        << args[0] << " -> " << parseError(args);
+  }
+  EXPECT_FALSE(parseOk({"--in-cluster=false"}).in_cluster);
+}
+
+TEST(Flags, TlsSettingsAccepted) {
+  const Config c =
+      parseOk({"--tls-min-version=VersionTLS13",
+               "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_AES_128_GCM_SHA256"});
+  EXPECT_EQ(c.tls_min_version, "VersionTLS13");
+}
+
+TEST(Flags, VersionAndHelp) {
+  EXPECT_TRUE(parseOk({"--version"}).show_version);
+  EXPECT_TRUE(parseOk({"-help"}).show_help);
+  const std::string text = usage();
+  for (const char* flag : {"--port", "--watch-container-credentials-config", "--token-expiration",
+                           "--service-accounts-file", "--worker-threads"}) {
+    EXPECT_NE(text.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(GoDuration, ParsesGoSyntax) {
+  auto ok = [](const std::string& text) {
+    return std::get<std::chrono::nanoseconds>(parseGoDuration(text));
+  };
+  EXPECT_EQ(ok("100ms"), 100ms);
+  EXPECT_EQ(ok("1.5s"), 1500ms);
+  EXPECT_EQ(ok("2m"), 120s);
+  EXPECT_EQ(ok("1h30m"), 90min);
+  EXPECT_EQ(ok("300us"), 300us);
+  EXPECT_EQ(ok("0"), 0ns);
+  EXPECT_EQ(ok("-1s"), -1s);
+  for (const char* bad : {"", "10", "1x", "s", "1..5s", "ms100", "1 s", "-"}) {
+    EXPECT_TRUE(std::holds_alternative<ParseError>(parseGoDuration(bad))) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace irsa::config

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace irsa::identity {
+
+// One entry of the pod-identity-webhook ConfigMap (spec section 3).
+struct RoleMapping {
+  std::string role_arn;
+  std::string audience;  // empty: the flag default
+  bool use_regional_sts = false;
+  std::int64_t token_expiration = 0;  // 0: the flag default
+};
+
+// Keyed "namespace/serviceaccount"; namespace "*" matches every namespace.
+using RoleMappings = std::map<std::string, RoleMapping>;
+
+struct RoleMappingsError {
+  std::string message;
+};
+
+// Parses the ConfigMap's `config` value. Field names match case-insensitively; keys without
+// a '/' are skipped (and logged) rather than failing the whole document.
+std::variant<RoleMappings, RoleMappingsError> parseRoleMappings(const std::string& config_json);
+
+// The mappings in force, replaced as a whole when the ConfigMap changes.
+class RoleMappingStore {
+ public:
+  void replace(RoleMappings mappings);
+  // Exact namespace first, then "*".
+  std::optional<RoleMapping> find(const std::string& namespace_name,
+                                  const std::string& service_account) const;
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const RoleMappings> mappings_ = std::make_shared<RoleMappings>();
+};
+
+}  // namespace irsa::identity

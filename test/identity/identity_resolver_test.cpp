@@ -1,0 +1,241 @@
+#include "irsa/identity/identity_resolver.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "irsa/identity/static_service_accounts.h"
+
+namespace irsa::identity {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::unique_ptr<StaticServiceAccounts> accounts(const std::string& yaml) {
+  auto result = StaticServiceAccounts::fromText(yaml, "eks.amazonaws.com");
+  if (auto* error = std::get_if<StaticServiceAccountsError>(&result)) {
+    ADD_FAILURE() << error->message;
+    return nullptr;
+  }
+  return std::move(std::get<std::unique_ptr<StaticServiceAccounts>>(result));
+}
+
+const char* kAccounts = R"(
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ServiceAccount
+  metadata:
+    name: annotated
+    namespace: team
+    annotations:
+      eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/annotated
+      eks.amazonaws.com/audience: custom
+      eks.amazonaws.com/sts-regional-endpoints: "true"
+      eks.amazonaws.com/token-expiration: "100"
+      other.io/ignored: x
+- kind: ServiceAccount
+  metadata: {name: plain, namespace: team}
+- kind: ServiceAccount
+  metadata:
+    name: bad-values
+    namespace: team
+    annotations:
+      eks.amazonaws.com/role-arn: bare-role
+      eks.amazonaws.com/sts-regional-endpoints: "yes"
+      eks.amazonaws.com/token-expiration: "1h"
+- kind: ConfigMap
+  metadata: {name: not-an-sa}
+)";
+
+TEST(StaticServiceAccounts, ParsesListsAndKeepsOnlyPrefixedAnnotations) {
+  auto source = accounts(kAccounts);
+  ASSERT_TRUE(source);
+  EXPECT_EQ(source->size(), 3u);
+  const auto account = source->find("team", "annotated");
+  ASSERT_TRUE(account);
+  EXPECT_EQ(account->annotations.size(), 4u);
+  EXPECT_FALSE(source->find("team", "not-an-sa"));
+  std::string reason;
+  EXPECT_TRUE(source->ready(&reason));
+}
+
+TEST(StaticServiceAccounts, AcceptsJsonMultiDocumentAndDefaultNamespace) {
+  auto json_source = accounts(R"([{"metadata":{"name":"a"}}])");
+  ASSERT_TRUE(json_source);
+  EXPECT_TRUE(json_source->find("default", "a"));
+  auto multi =
+      accounts("metadata: {name: a, namespace: x}\n---\nmetadata: {name: b, namespace: y}\n");
+  ASSERT_TRUE(multi);
+  EXPECT_EQ(multi->size(), 2u);
+}
+
+TEST(StaticServiceAccounts, BrokenInputIsAClearError) {
+  for (const char* bad : {"[", "- 5", "metadata: {namespace: x}", "{a: [}"}) {
+    auto result = StaticServiceAccounts::fromText(bad, "eks.amazonaws.com");
+    EXPECT_TRUE(std::holds_alternative<StaticServiceAccountsError>(result)) << bad;
+  }
+  auto missing = StaticServiceAccounts::fromFile("/nonexistent/sa.yaml", "eks.amazonaws.com");
+  ASSERT_TRUE(std::holds_alternative<StaticServiceAccountsError>(missing));
+  EXPECT_NE(std::get<StaticServiceAccountsError>(missing).message.find("/nonexistent/sa.yaml"),
+            std::string::npos);
+}
+
+TEST(IdentityResolver, SaAnnotationsSetRoleAudienceStsAndClampedExpiration) {
+  auto source = accounts(kAccounts);
+  IdentityResolver resolver({}, *source, nullptr, nullptr);
+  const Resolution r = resolver.resolve("team", "annotated");
+  EXPECT_TRUE(r.service_account_found);
+  ASSERT_TRUE(r.identity);
+  EXPECT_EQ(r.identity->mode, mutate::IdentityMode::kWebIdentity);
+  EXPECT_EQ(r.identity->role_arn, "arn:aws:iam::111122223333:role/annotated");
+  EXPECT_EQ(r.identity->audience, "custom");
+  EXPECT_TRUE(r.identity->regional_sts);
+  EXPECT_EQ(r.identity->token_expiration, 600);
+}
+
+TEST(IdentityResolver, InvalidAnnotationValuesFallBackToFlags) {
+  auto source = accounts(kAccounts);
+  ResolverOptions options;
+  options.default_regional_sts = true;
+  options.default_audience = "flag-audience";
+  IdentityResolver resolver(options, *source, nullptr, nullptr);
+  const Resolution r = resolver.resolve("team", "bad-values");
+  ASSERT_TRUE(r.identity);
+  EXPECT_EQ(r.identity->role_arn, "bare-role");
+  EXPECT_TRUE(r.identity->regional_sts);
+  EXPECT_FALSE(r.identity->token_expiration.has_value());
+  EXPECT_EQ(r.identity->audience, "flag-audience");
+}
+
+TEST(IdentityResolver, UnannotatedAndMissingServiceAccounts) {
+  auto source = accounts(kAccounts);
+  IdentityResolver resolver({}, *source, nullptr, nullptr);
+  EXPECT_FALSE(resolver.resolve("team", "plain").identity);
+  EXPECT_TRUE(resolver.resolve("team", "plain").service_account_found);
+  EXPECT_FALSE(resolver.resolve("team", "ghost").identity);
+  EXPECT_FALSE(resolver.resolve("team", "ghost").service_account_found);
+}
+
+TEST(IdentityResolver, ComposeRoleArnCompletesBareNames) {
+  auto source = accounts(kAccounts);
+  ResolverOptions options;
+  options.compose_role_arn = AccountInfo{"aws-cn", "123456789012"};
+  IdentityResolver resolver(options, *source, nullptr, nullptr);
+  EXPECT_EQ(resolver.resolve("team", "bad-values").identity->role_arn,
+            "arn:aws-cn:iam::123456789012:role/bare-role");
+  EXPECT_EQ(resolver.resolve("team", "annotated").identity->role_arn,
+            "arn:aws:iam::111122223333:role/annotated");
+}
+
+TEST(IdentityResolver, ConfigMapPrecedence) {
+  auto source = accounts(kAccounts);
+  RoleMappingStore mappings;
+  auto parsed = parseRoleMappings(R"({
+    "team/plain": {"RoleARN": "arn:aws:iam::111122223333:role/exact", "audience": "cm-aud",
+                   "useregionalsts": true, "TokenExpiration": 0},
+    "*/plain": {"RoleARN": "arn:aws:iam::111122223333:role/wildcard"},
+    "*/ghost": {"RoleARN": "arn:aws:iam::111122223333:role/ghost", "TokenExpiration": 7200},
+    "team/annotated": {"RoleARN": "arn:aws:iam::111122223333:role/loses"},
+    "no-slash": {"RoleARN": "x"}
+  })");
+  ASSERT_TRUE(std::holds_alternative<RoleMappings>(parsed));
+  EXPECT_EQ(std::get<RoleMappings>(parsed).size(), 4u) << "key without '/' is skipped";
+  mappings.replace(std::get<RoleMappings>(parsed));
+  IdentityResolver resolver({}, *source, &mappings, nullptr);
+
+  const auto exact = resolver.resolve("team", "plain").identity;
+  ASSERT_TRUE(exact);
+  EXPECT_EQ(exact->role_arn, "arn:aws:iam::111122223333:role/exact");
+  EXPECT_EQ(exact->audience, "cm-aud");
+  EXPECT_TRUE(exact->regional_sts);
+  EXPECT_FALSE(exact->token_expiration.has_value()) << "0 means the flag default";
+
+  EXPECT_EQ(resolver.resolve("other", "plain").identity->role_arn,
+            "arn:aws:iam::111122223333:role/wildcard");
+  const auto ghost = resolver.resolve("anywhere", "ghost").identity;
+  ASSERT_TRUE(ghost) << "a mapping applies even without a cached ServiceAccount";
+  EXPECT_EQ(ghost->token_expiration, 7200);
+  EXPECT_EQ(resolver.resolve("team", "annotated").identity->role_arn,
+            "arn:aws:iam::111122223333:role/annotated");
+
+  mappings.replace({});
+  EXPECT_FALSE(resolver.resolve("team", "plain").identity) << "removed keys stop matching";
+}
+
+TEST(RoleMappings, BadDocumentsAreErrors) {
+  for (const char* bad :
+       {"{", "[]", R"({"a/b": 5})", R"({"a/b": {"RoleARN": 5}})",
+        R"({"a/b": {"UseRegionalSTS": "yes"}})", R"({"a/b": {"TokenExpiration": "1"}})"}) {
+    EXPECT_TRUE(std::holds_alternative<RoleMappingsError>(parseRoleMappings(bad))) << bad;
+  }
+  EXPECT_TRUE(std::holds_alternative<RoleMappings>(parseRoleMappings("")));
+}
+
+TEST(IdentityResolver, PodIdentityFileWinsOverRoleArn) {
+  auto source = accounts(kAccounts);
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("irsa-pi-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "identities.json").string();
+  std::ofstream(path) << R"({"identities":[{"namespace":"team","serviceAccount":"annotated"}]})";
+  PodIdentityFile file(path);
+  ASSERT_TRUE(file.reload());
+  IdentityResolver resolver({}, *source, nullptr, &file);
+  const auto identity = resolver.resolve("team", "annotated").identity;
+  ASSERT_TRUE(identity);
+  EXPECT_EQ(identity->mode, mutate::IdentityMode::kPodIdentity);
+  EXPECT_TRUE(identity->regional_sts) << "SA annotations still apply in Pod Identity mode";
+  EXPECT_EQ(identity->token_expiration, 600);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PodIdentityFile, ReloadsOnChangeAndKeepsOldListWhenMalformed) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("irsa-piw-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "identities.json").string();
+  PodIdentityFile file(path);
+  EXPECT_TRUE(file.reload()) << "a missing file means no identities";
+  EXPECT_EQ(file.size(), 0u);
+  file.watch();
+  auto waitFor = [&](auto predicate) {
+    for (int i = 0; i < 300 && !predicate(); ++i) std::this_thread::sleep_for(10ms);
+    return predicate();
+  };
+  // Atomic replace, as kubelet does for ConfigMap volumes.
+  std::ofstream(path + ".tmp") << R"({"identities":[{"namespace":"a","serviceAccount":"b"}]})";
+  std::filesystem::rename(path + ".tmp", path);
+  EXPECT_TRUE(waitFor([&] { return file.contains("a", "b"); }));
+  std::ofstream(path) << R"({"identities": [ broken)";
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(file.contains("a", "b")) << "malformed file keeps the previous list";
+  std::ofstream(path) << R"({"identities":[{"namespace":"c","serviceAccount":"d"}]})";
+  EXPECT_TRUE(waitFor([&] { return file.contains("c", "d") && !file.contains("a", "b"); }));
+  std::filesystem::remove(path);
+  EXPECT_TRUE(waitFor([&] { return file.size() == 0; })) << "deleted file means no identities";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PodIdentityFile, ParserValidatesShape) {
+  EXPECT_TRUE(std::holds_alternative<PodIdentitySet>(parsePodIdentityFile("")));
+  EXPECT_TRUE(std::holds_alternative<PodIdentitySet>(parsePodIdentityFile("{}")));
+  for (const char* bad :
+       {"[", "[]", R"({"identities":{}})", R"({"identities":[{"namespace":"a"}]})",
+        R"({"identities":[{"namespace":1,"serviceAccount":"b"}]})"}) {
+    EXPECT_TRUE(std::holds_alternative<PodIdentityFileError>(parsePodIdentityFile(bad))) << bad;
+  }
+}
+
+TEST(GoBool, Spellings) {
+  for (const char* yes : {"1", "t", "T", "TRUE", "true", "True"}) EXPECT_EQ(parseGoBool(yes), true);
+  for (const char* no : {"0", "f", "F", "FALSE", "false", "False"})
+    EXPECT_EQ(parseGoBool(no), false);
+  for (const char* bad : {"yes", "tRUE", "", " true"}) EXPECT_FALSE(parseGoBool(bad).has_value());
+}
+
+}  // namespace
+}  // namespace irsa::identity

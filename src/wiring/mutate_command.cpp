@@ -1,0 +1,150 @@
+#include "wiring/mutate_command.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "irsa/config/config.h"
+#include "irsa/identity/identity_resolver.h"
+#include "irsa/identity/static_service_accounts.h"
+#include "irsa/mutate/build_patch.h"
+#include "wiring/yaml_to_json.h"
+
+namespace irsa::wiring {
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: irsa-webhook mutate [--pod FILE|-] --service-accounts-file FILE [--output pod|patch]\n"
+    "                           [webhook flags such as --aws-default-region, --annotation-prefix]\n"
+    "Prints the Pod as the webhook would admit it (or the JSON patch), without a cluster.\n";
+
+std::optional<std::string> readAll(const std::string& path, std::istream& in) {
+  if (path == "-") {
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+  }
+  std::ifstream file(path);
+  if (!file) return std::nullopt;
+  std::ostringstream content;
+  content << file.rdbuf();
+  return content.str();
+}
+
+}  // namespace
+
+int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                     std::ostream& err) {
+  std::string pod_path = "-";
+  std::string output = "pod";
+  std::vector<std::string> webhook_args;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](const std::string& name) -> std::optional<std::string> {
+      if (arg.rfind(name + "=", 0) == 0) return arg.substr(name.size() + 1);
+      if (arg == name && i + 1 < args.size()) return args[++i];
+      return std::nullopt;
+    };
+    if (arg == "--help" || arg == "-h") {
+      out << kUsage;
+      return 0;
+    }
+    if (auto v = value("--pod")) {
+      pod_path = *v;
+    } else if (auto o = value("--output")) {
+      output = *o;
+    } else {
+      webhook_args.push_back(arg);
+    }
+  }
+  if (output != "pod" && output != "patch") {
+    err << "irsa-webhook mutate: --output must be pod or patch\n";
+    return 2;
+  }
+  auto parsed = config::parseFlags(webhook_args);
+  if (auto* error = std::get_if<config::ParseError>(&parsed)) {
+    err << "irsa-webhook mutate: " << error->message << "\n";
+    return 2;
+  }
+  const config::Config& c = std::get<config::Config>(parsed);
+  if (c.service_accounts_file.empty()) {
+    err << "irsa-webhook mutate: --service-accounts-file is required\n" << kUsage;
+    return 2;
+  }
+  auto accounts =
+      identity::StaticServiceAccounts::fromFile(c.service_accounts_file, c.annotation_prefix);
+  if (auto* error = std::get_if<identity::StaticServiceAccountsError>(&accounts)) {
+    err << "irsa-webhook mutate: " << error->message << "\n";
+    return 1;
+  }
+  const auto text = readAll(pod_path, in);
+  if (!text) {
+    err << "irsa-webhook mutate: cannot read Pod file " << pod_path << "\n";
+    return 1;
+  }
+  std::string yaml_error;
+  const auto pod = yamlToJson(*text, &yaml_error);
+  if (!pod || !pod->is_object()) {
+    err << "irsa-webhook mutate: Pod " << pod_path << " is not a YAML/JSON object"
+        << (yaml_error.empty() ? "" : ": " + yaml_error) << "\n";
+    return 1;
+  }
+
+  std::unique_ptr<identity::PodIdentityFile> pod_identities;
+  if (!c.watch_container_credentials_config.empty()) {
+    pod_identities =
+        std::make_unique<identity::PodIdentityFile>(c.watch_container_credentials_config);
+    pod_identities->reload();
+  }
+  identity::ResolverOptions resolver_options;
+  resolver_options.annotation_prefix = c.annotation_prefix;
+  resolver_options.default_audience = c.token_audience;
+  resolver_options.default_regional_sts = c.sts_regional_endpoint;
+  auto& source = *std::get<std::unique_ptr<identity::StaticServiceAccounts>>(accounts);
+  identity::IdentityResolver resolver(resolver_options, source, nullptr, pod_identities.get());
+
+  const auto metadata = pod->find("metadata");
+  std::string ns = "default";
+  if (metadata != pod->end() && metadata->is_object() && metadata->contains("namespace") &&
+      (*metadata)["namespace"].is_string()) {
+    ns = (*metadata)["namespace"].get<std::string>();
+  }
+  std::string sa = "default";
+  const auto spec = pod->find("spec");
+  if (spec != pod->end() && spec->is_object() && spec->contains("serviceAccountName") &&
+      (*spec)["serviceAccountName"].is_string()) {
+    sa = (*spec)["serviceAccountName"].get<std::string>();
+  }
+
+  mutate::MutationOptions options;
+  options.annotation_prefix = c.annotation_prefix;
+  options.token_mount_path = c.token_mount_path;
+  options.default_token_expiration = c.token_expiration;
+  options.aws_default_region = c.aws_default_region;
+  options.container_credentials_audience = c.container_credentials_audience;
+  options.container_credentials_token_mount_path = c.container_credentials_token_mount_path;
+  options.container_credentials_token_volume_name = c.container_credentials_token_volume_name;
+  options.container_credentials_token_path = c.container_credentials_token_path;
+  options.container_credentials_full_uri = c.container_credentials_full_uri;
+
+  const identity::Resolution resolution = resolver.resolve(ns, sa);
+  if (!resolution.service_account_found) {
+    err << "note: ServiceAccount " << ns << "/" << sa << " is not in " << c.service_accounts_file
+        << "\n";
+  }
+  mutate::MutationResult result;
+  if (resolution.identity) {
+    // Deterministic output: the jitter takes its upper bound, like an unjittered token.
+    result = mutate::buildPatch(*pod, *resolution.identity, options,
+                                [](std::int64_t, std::int64_t high) { return high; });
+  }
+  for (const std::string& warning : result.warnings) err << "Warning: " << warning << "\n";
+  if (output == "patch") {
+    out << result.patch.dump(2) << "\n";
+  } else {
+    out << pod->patch(result.patch).dump(2) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace irsa::wiring

@@ -2,9 +2,46 @@
 
 #include <spdlog/spdlog.h>
 
+#include "irsa/identity/kube_service_accounts.h"
 #include "irsa/identity/static_service_accounts.h"
+#include "irsa/kube/api_client.h"
+#include "irsa/kube/config_map_watch.h"
+#include "irsa/kube/instance_metadata.h"
+#include "irsa/kube/service_account_cache.h"
 
 namespace irsa::wiring {
+namespace {
+
+void publishCacheMetrics(server::MetricsRegistry& metrics, const kube::ApiClient& client,
+                         const kube::ServiceAccountCache& cache) {
+  const kube::ServiceAccountCache* c = &cache;
+  const kube::ApiClient* api = &client;
+  metrics.addCallback("irsa_webhook_service_account_cache_size", "gauge",
+                      "ServiceAccounts in the cache.",
+                      [c] { return static_cast<double>(c->size()); });
+  metrics.addCallback("irsa_webhook_service_account_cache_synced", "gauge",
+                      "1 once the first full LIST of ServiceAccounts completed.",
+                      [c] { return c->synced() ? 1.0 : 0.0; });
+  metrics.addCallback(
+      "irsa_webhook_watch_restarts_total", "counter", "ServiceAccount watch restarts.",
+      [c] { return static_cast<double>(c->reflectorStats().watch_restarts.load()); });
+  metrics.addCallback("irsa_webhook_relists_total", "counter", "Full LISTs of ServiceAccounts.",
+                      [c] { return static_cast<double>(c->reflectorStats().lists.load()); });
+  metrics.addCallback("irsa_webhook_cache_misses_total", "counter",
+                      "Lookups of ServiceAccounts not in the cache.",
+                      [c] { return static_cast<double>(c->stats().misses.load()); });
+  metrics.addCallback("irsa_webhook_kube_api_requests_total", "counter", "Kubernetes API requests.",
+                      [api] { return static_cast<double>(api->stats().requests.load()); });
+  metrics.addCallback("irsa_webhook_kube_api_errors_total", "counter",
+                      "Kubernetes API requests that failed (transport errors and 5xx).",
+                      [api] { return static_cast<double>(api->stats().errors.load()); });
+  metrics.addCallback(
+      "irsa_webhook_kube_api_request_seconds_total", "counter",
+      "Total time spent in Kubernetes API requests (divide by the request count).",
+      [api] { return static_cast<double>(api->stats().latency_micros_total.load()) / 1e6; });
+}
+
+}  // namespace
 
 IdentitySources makeIdentitySources(const config::Config& config,
                                     server::MetricsRegistry& metrics) {
@@ -32,10 +69,68 @@ IdentitySources makeIdentitySources(const config::Config& config,
                         [size = static_cast<double>(accounts->size())] { return size; });
     sources.service_accounts = std::move(accounts);
   } else {
-    sources.error =
-        "no ServiceAccount source: pass --service-accounts-file, or --kubeconfig / in-cluster "
-        "configuration once the Kubernetes API client is built in";
-    return sources;
+    auto client_config = kube::resolveClientConfig(config.kubeconfig, config.kube_api);
+    if (auto* error = std::get_if<kube::ConfigError>(&client_config)) {
+      sources.error = error->message;
+      return sources;
+    }
+    auto& resolved = std::get<kube::ClientConfig>(client_config);
+    spdlog::info("Kubernetes API {} ({})", resolved.server, resolved.origin);
+    auto client =
+        std::make_shared<kube::ApiClient>(resolved, config.kube_api_qps, config.kube_api_burst);
+    sources.api = client;
+    kube::ServiceAccountCacheOptions cache_options;
+    cache_options.annotation_prefix = config.annotation_prefix;
+    cache_options.resync_period = config.resync_period;
+    cache_options.lookup_grace_period = config.service_account_lookup_grace_period;
+    auto cache = std::make_shared<kube::ServiceAccountCache>(*client, cache_options);
+    sources.owned.push_back(cache);
+    sources.service_accounts = std::make_unique<identity::KubeServiceAccounts>(*cache);
+    publishCacheMetrics(metrics, *client, *cache);
+    sources.debug_dump = [cache] { return cache->dumpJson(); };
+    cache->start();
+    sources.stoppers.push_back([cache] { cache->stop(); });
+
+    if (config.watch_config_map) {
+      sources.role_mappings = std::make_unique<identity::RoleMappingStore>();
+      identity::RoleMappingStore* store = sources.role_mappings.get();
+      auto watch = std::make_shared<kube::ConfigMapWatch>(
+          *client, config.namespace_name, "pod-identity-webhook", "config", config.resync_period,
+          [store](const std::optional<std::string>& value) {
+            auto parsed = identity::parseRoleMappings(value.value_or(""));
+            if (auto* error = std::get_if<identity::RoleMappingsError>(&parsed)) {
+              spdlog::error(
+                  "ConfigMap pod-identity-webhook not applied, keeping the previous mappings: {}",
+                  error->message);
+              return;
+            }
+            auto mappings = std::get<identity::RoleMappings>(std::move(parsed));
+            spdlog::info("ConfigMap pod-identity-webhook: {} mappings", mappings.size());
+            store->replace(std::move(mappings));
+          });
+      sources.owned.push_back(watch);
+      watch->start();
+      sources.stoppers.push_back([watch] { watch->stop(); });
+      sources.readiness.push_back([watch](std::string* reason) {
+        if (watch->synced()) return true;
+        *reason = "ConfigMap pod-identity-webhook not synced yet" +
+                  (watch->lastError().empty() ? std::string() : ": " + watch->lastError());
+        return false;
+      });
+    }
+  }
+
+  if (config.compose_role_arn) {
+    const kube::InstanceIdentity instance = kube::fetchInstanceIdentity(config.imds_endpoint);
+    if (!instance.error.empty()) {
+      sources.error = "--compose-role-arn needs the account and region from instance metadata: " +
+                      instance.error;
+      return sources;
+    }
+    spdlog::info("composing bare role names as arn:{}:iam::{}:role/<name>", instance.partition,
+                 instance.account_id);
+    resolver_options.compose_role_arn =
+        identity::AccountInfo{instance.partition, instance.account_id};
   }
 
   if (!config.watch_container_credentials_config.empty()) {

@@ -11,6 +11,7 @@
 
 #include "irsa/config/config.h"
 #include "irsa/identity/identity_resolver.h"
+#include "irsa/kube/api_client.h"
 #include "irsa/server/metrics.h"
 
 namespace irsa::wiring {
@@ -22,6 +23,8 @@ struct IdentitySources {
   std::unique_ptr<identity::RoleMappingStore> role_mappings;
   std::unique_ptr<identity::PodIdentityFile> pod_identities;
   std::unique_ptr<identity::IdentityResolver> resolver;
+
+  std::shared_ptr<kube::ApiClient> api;  // set when the Kubernetes API is used
 
   // Where the serving certificate is read from (self-signed mode points at its own files).
   std::string tls_cert;

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "irsa/identity/service_account.h"
+#include "irsa/kube/service_account_cache.h"
+
+namespace irsa::identity {
+
+// ServiceAccounts from the Kubernetes API, through the informer cache.
+class KubeServiceAccounts : public ServiceAccountSource {
+ public:
+  explicit KubeServiceAccounts(kube::ServiceAccountCache& cache) : cache_(cache) {}
+
+  std::optional<ServiceAccount> find(const std::string& namespace_name,
+                                     const std::string& name) override {
+    auto record = cache_.find(namespace_name, name);
+    if (!record) return std::nullopt;
+    ServiceAccount account{std::move(record->namespace_name), std::move(record->name), {}};
+    for (auto& [key, value] : record->annotations)
+      account.annotations.emplace(std::move(key), std::move(value));
+    return account;
+  }
+
+  bool ready(std::string* reason) const override {
+    if (cache_.synced()) return true;
+    const std::string error = cache_.lastError();
+    *reason =
+        "ServiceAccount cache not synced yet" + (error.empty() ? std::string() : ": " + error);
+    return false;
+  }
+
+ private:
+  kube::ServiceAccountCache& cache_;
+};
+
+}  // namespace irsa::identity

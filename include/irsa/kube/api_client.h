@@ -1,0 +1,92 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "irsa/kube/client_config.h"
+#include "irsa/kube/rate_limiter.h"
+
+namespace httplib {
+class ClientImpl;
+}
+
+namespace irsa::kube {
+
+// One API call's outcome. status 0 means the request never got an HTTP answer (connection
+// refused, TLS failure, timeout); `error` then says why.
+struct ApiResponse {
+  int status = 0;
+  std::string body;
+  std::string error;
+  bool ok() const { return status >= 200 && status < 300; }
+};
+
+// Counters the metrics endpoint publishes.
+struct ApiClientStats {
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> errors{0};  // transport errors and 5xx
+  std::atomic<std::uint64_t> latency_micros_total{0};
+};
+
+// A small Kubernetes REST client: bearer tokens (static, file re-read on rotation and on
+// 401, or exec plugin), client certificates, CA verification, keep-alive connection reuse,
+// and a client-side rate limit. Thread-safe.
+class ApiClient {
+ public:
+  ApiClient(ClientConfig config, double qps, int burst,
+            std::chrono::seconds timeout = std::chrono::seconds(10));
+  ~ApiClient();
+  ApiClient(const ApiClient&) = delete;
+  ApiClient& operator=(const ApiClient&) = delete;
+
+  ApiResponse get(const std::string& path);
+  ApiResponse request(const std::string& method, const std::string& path,
+                      const std::string& body = {},
+                      const std::string& content_type = "application/json");
+
+  // Streams a long response (a watch) to `on_data` as it arrives; `on_data` returns false
+  // to stop. `cancel`, when set from another thread, ends the stream promptly.
+  ApiResponse stream(const std::string& path, const std::function<bool(std::string_view)>& on_data,
+                     std::chrono::seconds read_timeout, const std::atomic<bool>& cancel);
+
+  // Interrupts every stream in progress (used on shutdown).
+  void cancelStreams();
+
+  const ClientConfig& config() const { return config_; }
+  const ApiClientStats& stats() const { return stats_; }
+
+ private:
+  std::unique_ptr<httplib::ClientImpl> connect(std::chrono::seconds read_timeout);
+  std::unique_ptr<httplib::ClientImpl> takeConnection();
+  void returnConnection(std::unique_ptr<httplib::ClientImpl> connection);
+  std::string bearerToken(bool force_refresh);
+  ApiResponse send(const std::string& method, const std::string& path, const std::string& body,
+                   const std::string& content_type);
+
+  const ClientConfig config_;
+  std::string scheme_;
+  std::string host_;
+  int port_ = 443;
+  const std::chrono::seconds timeout_;
+  RateLimiter limiter_;
+  ApiClientStats stats_;
+
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<httplib::ClientImpl>> idle_;
+  std::vector<httplib::ClientImpl*> streaming_;
+
+  std::mutex token_mutex_;
+  std::string token_;
+  std::chrono::steady_clock::time_point token_read_at_{};
+  std::chrono::system_clock::time_point exec_expiry_{};
+  std::string exec_client_certificate_pem_;
+  std::string exec_client_key_pem_;
+};
+
+}  // namespace irsa::kube

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <chrono>
+#include <mutex>
+
+namespace irsa::kube {
+
+// Token bucket: `qps` tokens per second, at most `burst` saved up. acquire() sleeps until
+// a token is free, so a burst of cache misses cannot flood the API server.
+class RateLimiter {
+ public:
+  RateLimiter(double qps, int burst);
+  void acquire();
+  // Takes a token only if one is free within `max_wait`; false otherwise (no token taken).
+  bool tryAcquire(std::chrono::milliseconds max_wait);
+
+ private:
+  std::chrono::steady_clock::duration reserve(std::chrono::steady_clock::duration max_wait,
+                                              bool& granted);
+
+  std::mutex mutex_;
+  const double qps_;
+  const double burst_;
+  double tokens_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+}  // namespace irsa::kube

@@ -1,0 +1,221 @@
+#include "irsa/kube/client_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace irsa::kube {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+std::optional<std::string> base64Decode(const std::string& in) {
+  std::string out;
+  int value = 0;
+  int bits = -8;
+  for (const char c : in) {
+    int digit = -1;
+    if (c >= 'A' && c <= 'Z') digit = c - 'A';
+    if (c >= 'a' && c <= 'z') digit = c - 'a' + 26;
+    if (c >= '0' && c <= '9') digit = c - '0' + 52;
+    if (c == '+') digit = 62;
+    if (c == '/') digit = 63;
+    if (c == '=' || c == '\n' || c == '\r' || c == ' ') continue;
+    if (digit < 0) return std::nullopt;
+    value = ((value << 6) | digit) & 0xFFFFFF;
+    bits += 6;
+    if (bits >= 0) {
+      out.push_back(static_cast<char>((value >> bits) & 0xFF));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+std::string scalar(const YAML::Node& node, const char* key) {
+  const YAML::Node value = node[key];
+  return value && value.IsScalar() ? value.as<std::string>() : std::string();
+}
+
+// Finds the entry named `name` in a kubeconfig list (clusters, users, contexts) and
+// returns its inner object (cluster, user, context).
+std::optional<YAML::Node> namedEntry(const YAML::Node& root, const char* list, const char* inner,
+                                     const std::string& name) {
+  const YAML::Node entries = root[list];
+  if (!entries || !entries.IsSequence()) return std::nullopt;
+  for (const YAML::Node& entry : entries) {
+    if (entry.IsMap() && scalar(entry, "name") == name) {
+      const YAML::Node value = entry[inner];
+      return value && value.IsMap() ? value : YAML::Node(YAML::NodeType::Map);
+    }
+  }
+  return std::nullopt;
+}
+
+// Loads a "<field>-data" (base64) or "<field>" (file path) pair.
+std::optional<ConfigError> loadPem(const YAML::Node& node, const std::string& field,
+                                   const fs::path& base, const std::string& where,
+                                   std::string& out) {
+  const std::string data = scalar(node, (field + "-data").c_str());
+  if (!data.empty()) {
+    const auto decoded = base64Decode(data);
+    if (!decoded) return ConfigError{where + ": " + field + "-data is not valid base64"};
+    out = *decoded;
+    return std::nullopt;
+  }
+  const std::string file = scalar(node, field.c_str());
+  if (file.empty()) return std::nullopt;
+  const fs::path path = fs::path(file).is_absolute() ? fs::path(file) : base / file;
+  const auto content = readFile(path.string());
+  if (!content) return ConfigError{where + ": cannot read " + field + " file " + path.string()};
+  out = *content;
+  return std::nullopt;
+}
+
+}  // namespace
+
+ConfigResult parseKubeconfig(const std::string& text, const std::string& path) {
+  const std::string where = "kubeconfig " + path;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& error) {
+    return ConfigError{where + ": not valid YAML: " + error.what()};
+  }
+  if (!root.IsMap()) return ConfigError{where + ": not a kubeconfig (expected a mapping)"};
+  const fs::path base = fs::path(path).parent_path();
+  try {
+    const std::string context_name = scalar(root, "current-context");
+    if (context_name.empty()) return ConfigError{where + ": current-context is not set"};
+    const auto context_entry = namedEntry(root, "contexts", "context", context_name);
+    if (!context_entry) return ConfigError{where + ": context \"" + context_name + "\" not found"};
+    const YAML::Node context = *context_entry;
+    const std::string cluster_name = scalar(context, "cluster");
+    const auto cluster_entry = namedEntry(root, "clusters", "cluster", cluster_name);
+    if (!cluster_entry) return ConfigError{where + ": cluster \"" + cluster_name + "\" not found"};
+
+    const YAML::Node cluster = *cluster_entry;
+    ClientConfig config;
+    config.origin = where;
+    config.server = scalar(cluster, "server");
+    if (config.server.empty())
+      return ConfigError{where + ": cluster \"" + cluster_name + "\" has no server"};
+    if (config.server.rfind("https://", 0) != 0 && config.server.rfind("http://", 0) != 0) {
+      return ConfigError{where + ": server \"" + config.server + "\" must start with https://"};
+    }
+    config.insecure_skip_tls_verify = scalar(cluster, "insecure-skip-tls-verify") == "true";
+    if (auto error = loadPem(cluster, "certificate-authority", base, where, config.ca_pem))
+      return *error;
+
+    const std::string user_name = scalar(context, "user");
+    if (!user_name.empty()) {
+      const auto user_entry = namedEntry(root, "users", "user", user_name);
+      if (!user_entry) return ConfigError{where + ": user \"" + user_name + "\" not found"};
+      const YAML::Node user = *user_entry;
+      config.token = scalar(user, "token");
+      const std::string token_file = scalar(user, "tokenFile");
+      if (!token_file.empty()) {
+        config.token_file =
+            fs::path(token_file).is_absolute() ? token_file : (base / token_file).string();
+        if (!readFile(config.token_file))
+          return ConfigError{where + ": cannot read tokenFile " + config.token_file};
+      }
+      if (auto error =
+              loadPem(user, "client-certificate", base, where, config.client_certificate_pem)) {
+        return *error;
+      }
+      if (auto error = loadPem(user, "client-key", base, where, config.client_key_pem))
+        return *error;
+      if (config.client_certificate_pem.empty() != config.client_key_pem.empty()) {
+        return ConfigError{where + ": user \"" + user_name +
+                           "\" needs both client-certificate and client-key"};
+      }
+      const YAML::Node exec = user["exec"];
+      if (exec && exec.IsMap()) {
+        ExecConfig plugin;
+        plugin.command = scalar(exec, "command");
+        if (plugin.command.empty()) return ConfigError{where + ": exec plugin without command"};
+        if (!scalar(exec, "apiVersion").empty()) plugin.api_version = scalar(exec, "apiVersion");
+        if (exec["args"] && exec["args"].IsSequence()) {
+          for (const YAML::Node& arg : exec["args"]) plugin.args.push_back(arg.as<std::string>());
+        }
+        if (exec["env"] && exec["env"].IsSequence()) {
+          for (const YAML::Node& variable : exec["env"]) {
+            plugin.env.emplace_back(scalar(variable, "name"), scalar(variable, "value"));
+          }
+        }
+        config.exec = std::move(plugin);
+      }
+    }
+    return config;
+  } catch (const YAML::Exception& error) {
+    return ConfigError{where + ": " + error.what()};
+  }
+}
+
+ConfigResult loadKubeconfig(const std::string& path) {
+  const auto text = readFile(path);
+  if (!text) return ConfigError{"kubeconfig " + path + ": cannot read the file"};
+  return parseKubeconfig(*text, path);
+}
+
+ConfigResult inClusterConfig(const InClusterFiles& files) {
+  const char* host = std::getenv("KUBERNETES_SERVICE_HOST");  // NOLINT(concurrency-mt-unsafe)
+  const char* port = std::getenv("KUBERNETES_SERVICE_PORT");  // NOLINT(concurrency-mt-unsafe)
+  if (host == nullptr || port == nullptr || *host == '\0') {
+    return ConfigError{
+        "not running in a cluster (KUBERNETES_SERVICE_HOST is unset); pass --kubeconfig or "
+        "--service-accounts-file"};
+  }
+  ClientConfig config;
+  config.origin = "in-cluster";
+  const std::string host_text = host;
+  // IPv6 service addresses need brackets in a URL.
+  config.server = "https://" +
+                  (host_text.find(':') != std::string::npos ? "[" + host_text + "]" : host_text) +
+                  ":" + port;
+  const auto ca = readFile(files.ca);
+  if (!ca) return ConfigError{"in-cluster: cannot read CA file " + files.ca};
+  config.ca_pem = *ca;
+  if (!readFile(files.token))
+    return ConfigError{"in-cluster: cannot read token file " + files.token};
+  config.token_file = files.token;
+  return config;
+}
+
+ConfigResult resolveClientConfig(const std::string& kubeconfig, const std::string& kube_api) {
+  ConfigResult result;
+  if (!kubeconfig.empty()) {
+    result = loadKubeconfig(kubeconfig);
+  } else if (!kube_api.empty()) {
+    ClientConfig config;
+    config.origin = "--kube-api";
+    config.server = kube_api;
+    result = config;
+    // --kube-api alone still uses the in-cluster credentials when they exist.
+    if (auto in_cluster = inClusterConfig(); std::holds_alternative<ClientConfig>(in_cluster)) {
+      auto& credentials = std::get<ClientConfig>(in_cluster);
+      credentials.server = kube_api;
+      result = credentials;
+    }
+  } else {
+    result = inClusterConfig();
+  }
+  if (auto* config = std::get_if<ClientConfig>(&result); config != nullptr && !kube_api.empty()) {
+    config->server = kube_api;
+  }
+  return result;
+}
+
+}  // namespace irsa::kube

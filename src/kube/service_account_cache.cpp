@@ -1,0 +1,226 @@
+#include "irsa/kube/service_account_cache.h"
+
+#include <spdlog/spdlog.h>
+
+namespace irsa::kube {
+namespace {
+
+std::string keyOf(const std::string& namespace_name, const std::string& name) {
+  return namespace_name + "/" + name;
+}
+
+}  // namespace
+
+ServiceAccountCache::ServiceAccountCache(ApiClient& client, ServiceAccountCacheOptions options)
+    : client_(client),
+      options_(std::move(options)),
+      reflector_(client,
+                 ReflectorOptions{"/api/v1/serviceaccounts", "", options_.resync_period,
+                                  options_.page_size},
+                 *this) {}
+
+ServiceAccountCache::~ServiceAccountCache() {
+  stop();
+}
+
+void ServiceAccountCache::start() {
+  reflector_.start();
+}
+
+void ServiceAccountCache::stop() {
+  reflector_.stop();
+  std::vector<std::future<void>> pending;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    pending.swap(background_);
+  }
+  for (auto& task : pending) task.wait();
+}
+
+ServiceAccountCache::Shard& ServiceAccountCache::shardFor(const std::string& key) {
+  return shards_[std::hash<std::string>{}(key) % kShards];
+}
+
+const ServiceAccountCache::Shard& ServiceAccountCache::shardFor(const std::string& key) const {
+  return shards_[std::hash<std::string>{}(key) % kShards];
+}
+
+std::optional<ServiceAccountRecord> ServiceAccountCache::toRecord(
+    const nlohmann::json& object) const {
+  const auto metadata = object.find("metadata");
+  if (metadata == object.end() || !metadata->is_object()) return std::nullopt;
+  ServiceAccountRecord record;
+  record.namespace_name = metadata->value("namespace", "");
+  record.name = metadata->value("name", "");
+  if (record.name.empty()) return std::nullopt;
+  record.resource_version = metadata->value("resourceVersion", "");
+  const auto annotations = metadata->find("annotations");
+  if (annotations != metadata->end() && annotations->is_object()) {
+    const std::string prefix = options_.annotation_prefix + "/";
+    for (auto it = annotations->begin(); it != annotations->end(); ++it) {
+      if (it.key().rfind(prefix, 0) == 0 && it.value().is_string()) {
+        record.annotations.emplace_back(it.key(), it.value().get<std::string>());
+      }
+    }
+  }
+  record.annotations.shrink_to_fit();
+  return record;
+}
+
+void ServiceAccountCache::beginList() {
+  for (Map& map : listing_) map.clear();
+}
+
+void ServiceAccountCache::listed(const nlohmann::json& object) {
+  if (auto record = toRecord(object)) {
+    std::string key = keyOf(record->namespace_name, record->name);
+    listing_[std::hash<std::string>{}(key) % kShards][std::move(key)] = std::move(*record);
+  }
+}
+
+void ServiceAccountCache::endList() {
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < kShards; ++i) {
+    {
+      std::unique_lock lock(shards_[i].mutex);
+      shards_[i].records.swap(listing_[i]);
+      total += shards_[i].records.size();
+    }
+    listing_[i].clear();  // the previous state, freed outside the lock
+  }
+  spdlog::info("ServiceAccount cache synced: {} ServiceAccounts", total);
+  notifyWaiters();
+}
+
+void ServiceAccountCache::upsert(ServiceAccountRecord record) {
+  std::string key = keyOf(record.namespace_name, record.name);
+  Shard& shard = shardFor(key);
+  std::unique_lock lock(shard.mutex);
+  shard.records[std::move(key)] = std::move(record);
+}
+
+void ServiceAccountCache::event(const std::string& type, const nlohmann::json& object) {
+  auto record = toRecord(object);
+  if (!record) return;
+  if (type == "DELETED") {
+    const std::string key = keyOf(record->namespace_name, record->name);
+    Shard& shard = shardFor(key);
+    std::unique_lock lock(shard.mutex);
+    shard.records.erase(key);
+    return;
+  }
+  upsert(std::move(*record));
+  notifyWaiters();
+}
+
+void ServiceAccountCache::notifyWaiters() {
+  {
+    std::lock_guard lock(waiters_mutex_);
+    ++generation_;
+  }
+  arrived_.notify_all();
+}
+
+std::optional<ServiceAccountRecord> ServiceAccountCache::peek(const std::string& namespace_name,
+                                                              const std::string& name) const {
+  const std::string key = keyOf(namespace_name, name);
+  const Shard& shard = shardFor(key);
+  std::shared_lock lock(shard.mutex);
+  const auto it = shard.records.find(key);
+  if (it == shard.records.end()) return std::nullopt;
+  return it->second;
+}
+
+std::shared_future<std::optional<ServiceAccountRecord>> ServiceAccountCache::directGet(
+    const std::string& namespace_name, const std::string& name) {
+  const std::string key = keyOf(namespace_name, name);
+  std::lock_guard lock(waiters_mutex_);
+  if (auto it = in_flight_.find(key); it != in_flight_.end()) return it->second;
+  auto promise = std::make_shared<std::promise<std::optional<ServiceAccountRecord>>>();
+  std::shared_future<std::optional<ServiceAccountRecord>> future = promise->get_future().share();
+  in_flight_[key] = future;
+  // Finished tasks are dropped here so the list does not grow with every miss.
+  std::erase_if(background_, [](std::future<void>& task) {
+    return task.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  });
+  background_.push_back(std::async(std::launch::async, [this, namespace_name, name, key, promise] {
+    std::optional<ServiceAccountRecord> result;
+    // Misses share the client's rate limit; when it is exhausted the watch must do.
+    stats_.direct_gets.fetch_add(1, std::memory_order_relaxed);
+    const ApiResponse response =
+        client_.get("/api/v1/namespaces/" + namespace_name + "/serviceaccounts/" + name);
+    if (response.ok()) {
+      const auto object = nlohmann::json::parse(response.body, nullptr, false);
+      if (!object.is_discarded() && object.is_object()) result = toRecord(object);
+      // Only fill a gap: an entry the watch already wrote is at least as fresh.
+      if (result && !peek(namespace_name, name)) upsert(*result);
+    }
+    promise->set_value(result);
+    {
+      std::lock_guard inner(waiters_mutex_);
+      in_flight_.erase(key);
+    }
+    if (result) notifyWaiters();
+  }));
+  return future;
+}
+
+std::optional<ServiceAccountRecord> ServiceAccountCache::find(const std::string& namespace_name,
+                                                              const std::string& name) {
+  if (auto record = peek(namespace_name, name)) return record;
+  stats_.misses.fetch_add(1, std::memory_order_relaxed);
+  if (options_.lookup_grace_period.count() <= 0) return std::nullopt;
+  const auto deadline = std::chrono::steady_clock::now() + options_.lookup_grace_period;
+  auto get = directGet(namespace_name, name);
+  std::unique_lock lock(waiters_mutex_);
+  while (true) {
+    lock.unlock();
+    if (auto record = peek(namespace_name, name)) {
+      stats_.found_after_wait.fetch_add(1, std::memory_order_relaxed);
+      return record;
+    }
+    if (get.wait_for(std::chrono::seconds(0)) == std::future_status::ready && get.get()) {
+      stats_.found_after_wait.fetch_add(1, std::memory_order_relaxed);
+      return get.get();
+    }
+    lock.lock();
+    const std::uint64_t seen = generation_;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    // Woken by a watch event, a list, or a direct GET that found it.
+    arrived_.wait_until(
+        lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(5)),
+        [&] { return generation_ != seen; });
+  }
+}
+
+std::size_t ServiceAccountCache::size() const {
+  std::size_t total = 0;
+  for (const Shard& shard : shards_) {
+    std::shared_lock lock(shard.mutex);
+    total += shard.records.size();
+  }
+  return total;
+}
+
+std::string ServiceAccountCache::dumpJson() const {
+  nlohmann::json out = nlohmann::json::object();
+  out["synced"] = synced();
+  out["lastError"] = lastError();
+  nlohmann::json accounts = nlohmann::json::array();
+  for (const Shard& shard : shards_) {
+    std::shared_lock lock(shard.mutex);
+    for (const auto& [key, record] : shard.records) {
+      nlohmann::json annotations = nlohmann::json::object();
+      for (const auto& [k, v] : record.annotations) annotations[k] = v;
+      accounts.push_back({{"namespace", record.namespace_name},
+                          {"name", record.name},
+                          {"resourceVersion", record.resource_version},
+                          {"annotations", annotations}});
+    }
+  }
+  out["size"] = accounts.size();
+  out["serviceAccounts"] = std::move(accounts);
+  return out.dump();
+}
+
+}  // namespace irsa::kube

@@ -1,0 +1,262 @@
+// The ServiceAccount cache against the in-process fake API server, with faults injected.
+
+#include "irsa/kube/service_account_cache.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <iostream>
+#include <thread>
+
+#include "irsa/kube/config_map_watch.h"
+#include "irsa/kube/instance_metadata.h"
+#include "support/fake_api_server.h"
+
+namespace irsa::kube {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+template <typename Predicate>
+bool eventually(Predicate predicate, std::chrono::milliseconds timeout = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return predicate();
+}
+
+std::string roleOf(const std::optional<ServiceAccountRecord>& record) {
+  if (!record) return "<missing>";
+  for (const auto& [key, value] : record->annotations) {
+    if (key == "eks.amazonaws.com/role-arn") return value;
+  }
+  return "<none>";
+}
+
+class CacheTest : public ::testing::Test {
+ protected:
+  ClientConfig clientConfig() {
+    const ConfigResult result = loadKubeconfig(api_.writeKubeconfig(dir_, token_file_));
+    EXPECT_TRUE(std::holds_alternative<ClientConfig>(result));
+    return std::get<ClientConfig>(result);
+  }
+
+  void startCache(ServiceAccountCacheOptions options = {}, std::chrono::milliseconds sync_timeout = 5s) {
+    options.resync_period = options.resync_period == 60000ms ? 0ms : options.resync_period;
+    client_ = std::make_unique<ApiClient>(clientConfig(), 1000, 1000);
+    cache_ = std::make_unique<ServiceAccountCache>(*client_, options);
+    cache_->start();
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(eventually([&] { return cache_->synced(); }, sync_timeout)) << cache_->lastError();
+    sync_time_ = std::chrono::steady_clock::now() - started;
+    // Faults below act on open watches; make sure the first one is established.
+    ASSERT_TRUE(eventually([&] { return api_.openWatches() >= 1; }));
+  }
+
+  test::TempDir dir_;
+  std::string token_file_;
+  test::FakeApiServer api_;
+  std::unique_ptr<ApiClient> client_;
+  std::unique_ptr<ServiceAccountCache> cache_;
+  std::chrono::steady_clock::duration sync_time_{};
+};
+
+TEST_F(CacheTest, ListsThenFollowsWatchEvents) {
+  api_.put(
+      "serviceaccounts", "team", "app",
+      {{"eks.amazonaws.com/role-arn", "arn:aws:iam::1:role/a"}, {"unrelated.io/x", "dropped"}});
+  startCache();
+  EXPECT_EQ(roleOf(cache_->peek("team", "app")), "arn:aws:iam::1:role/a");
+  EXPECT_EQ(cache_->peek("team", "app")->annotations.size(), 1u)
+      << "only prefixed annotations are kept";
+
+  api_.put("serviceaccounts", "team", "new",
+           {{"eks.amazonaws.com/role-arn", "arn:aws:iam::1:role/n"}});
+  EXPECT_TRUE(eventually([&] { return cache_->peek("team", "new").has_value(); }));
+  api_.put("serviceaccounts", "team", "app",
+           {{"eks.amazonaws.com/role-arn", "arn:aws:iam::1:role/b"}});
+  EXPECT_TRUE(
+      eventually([&] { return roleOf(cache_->peek("team", "app")) == "arn:aws:iam::1:role/b"; }));
+  api_.remove("serviceaccounts", "team", "app");
+  EXPECT_TRUE(eventually([&] { return !cache_->peek("team", "app").has_value(); }));
+  EXPECT_EQ(api_.listRequests(), 1);
+}
+
+TEST_F(CacheTest, PaginatesLargeLists) {
+  api_.bulkAddServiceAccounts(1234);
+  ServiceAccountCacheOptions options;
+  options.page_size = 500;
+  startCache(options);
+  EXPECT_EQ(cache_->size(), 1234u);
+  EXPECT_EQ(api_.listRequests(), 3);
+  EXPECT_EQ(roleOf(cache_->peek("ns-0", "sa-0")), "arn:aws:iam::111122223333:role/sa-0");
+}
+
+TEST_F(CacheTest, WatchClosedMidStreamResumesWithoutRelisting) {
+  startCache();
+  api_.closeWatches();
+  api_.put("serviceaccounts", "team", "after-close", {});
+  EXPECT_TRUE(eventually([&] { return cache_->peek("team", "after-close").has_value(); }));
+  EXPECT_EQ(api_.listRequests(), 1);
+  EXPECT_TRUE(eventually([&] { return api_.watchRequests() >= 2; }));
+}
+
+TEST_F(CacheTest, HalfWrittenEventIsDiscardedAndTheWatchRecovers) {
+  startCache();
+  api_.sendHalfEventAndClose();
+  api_.put("serviceaccounts", "team", "after-half", {});
+  EXPECT_TRUE(eventually([&] { return cache_->peek("team", "after-half").has_value(); }));
+  EXPECT_FALSE(cache_->peek("team", "half").has_value());
+}
+
+TEST_F(CacheTest, GoneResourceVersionTriggersARelist) {
+  startCache();
+  api_.expireHistory();
+  api_.put("serviceaccounts", "team", "after-410", {});
+  EXPECT_TRUE(eventually([&] { return api_.listRequests() >= 2; }));
+  EXPECT_TRUE(eventually([&] { return cache_->peek("team", "after-410").has_value(); }));
+}
+
+TEST_F(CacheTest, ServerErrorsDelaySyncButDoNotBreakIt) {
+  api_.failNextRequests(3, 500);
+  startCache();
+  EXPECT_TRUE(cache_->synced());
+  EXPECT_GE(client_->stats().errors.load(), 3u);
+}
+
+TEST_F(CacheTest, SlowApiServerStillSyncs) {
+  api_.put("serviceaccounts", "team", "slow", {});
+  api_.setResponseDelay(300ms);
+  startCache();
+  EXPECT_TRUE(cache_->peek("team", "slow").has_value());
+}
+
+TEST_F(CacheTest, RotatedTokenFileIsReReadAfterA401) {
+  token_file_ = dir_.file("token");
+  test::writeFile(token_file_, "test-token\n");
+  startCache();
+  test::writeFile(token_file_, "rotated-token\n");
+  api_.setToken("rotated-token");
+  api_.closeWatches();  // the reconnect presents the old token, gets 401, re-reads the file
+  api_.put("serviceaccounts", "team", "after-rotation", {});
+  EXPECT_TRUE(eventually([&] { return cache_->peek("team", "after-rotation").has_value(); }, 10s));
+  EXPECT_GE(api_.unauthorized(), 1);
+  // Direct requests recover the same way.
+  EXPECT_TRUE(client_->get("/api/v1/namespaces/team/serviceaccounts/after-rotation").ok());
+}
+
+TEST_F(CacheTest, ServiceAccountCreatedJustBeforeThePodIsFoundWithinTheGracePeriod) {
+  ServiceAccountCacheOptions options;
+  options.lookup_grace_period = 2s;
+  startCache();
+  // Simulate the watch lagging: the object exists, the event has not been seen yet.
+  api_.closeWatches();
+  api_.put("serviceaccounts", "team", "fresh",
+           {{"eks.amazonaws.com/role-arn", "arn:aws:iam::1:role/f"}});
+  const auto found = cache_->find("team", "fresh");
+  EXPECT_EQ(roleOf(found), "arn:aws:iam::1:role/f");
+}
+
+TEST_F(CacheTest, MissingServiceAccountCostsAtMostTheGracePeriod) {
+  ServiceAccountCacheOptions options;
+  options.lookup_grace_period = 150ms;
+  startCache(options);
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(cache_->find("team", "ghost").has_value());
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(took, 140ms);
+  EXPECT_LT(took, 2s) << "bounded by the grace period, not by API timeouts";
+  EXPECT_EQ(cache_->stats().misses.load(), 1u);
+}
+
+TEST_F(CacheTest, ConcurrentMissesForOneKeyShareOneGet) {
+  ServiceAccountCacheOptions options;
+  options.lookup_grace_period = 300ms;
+  api_.setResponseDelay(0ms);
+  startCache(options);
+  const int gets_before = api_.getRequests();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) threads.emplace_back([&] { cache_->find("team", "nobody"); });
+  for (auto& thread : threads) thread.join();
+  EXPECT_LE(api_.getRequests() - gets_before, 2);
+}
+
+TEST_F(CacheTest, HundredThousandServiceAccounts) {
+  api_.bulkAddServiceAccounts(100000);
+  startCache({}, 120s);
+  // Informational only; the speed target is checked by bench/, not here.
+  std::cout << "synced 100k ServiceAccounts from the fake API server in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(sync_time_).count() << " ms\n";
+  EXPECT_EQ(cache_->size(), 100000u);
+  EXPECT_EQ(roleOf(cache_->peek("ns-990", "sa-99990")), "arn:aws:iam::111122223333:role/sa-99990");
+  EXPECT_EQ(roleOf(cache_->peek("ns-1", "sa-1")), "<none>");
+}
+
+TEST_F(CacheTest, ConfigMapWatchDeliversTheKeyAndChanges) {
+  client_ = std::make_unique<ApiClient>(clientConfig(), 1000, 1000);
+  std::mutex mutex;
+  std::vector<std::optional<std::string>> seen;
+  ConfigMapWatch watch(*client_, "eks", "pod-identity-webhook", "config", 0ms,
+                       [&](const std::optional<std::string>& value) {
+                         std::lock_guard lock(mutex);
+                         seen.push_back(value);
+                       });
+  api_.put("configmaps", "eks", "other", {{"config", "ignored"}});
+  watch.start();
+  ASSERT_TRUE(eventually([&] { return watch.synced(); }));
+  auto last = [&] {
+    std::lock_guard lock(mutex);
+    return seen.empty() ? std::optional<std::string>("<none>") : seen.back();
+  };
+  EXPECT_EQ(last(), std::nullopt) << "absent ConfigMap: no mappings";
+  api_.put("configmaps", "eks", "pod-identity-webhook", {{"config", "{\"a/b\":{}}"}});
+  EXPECT_TRUE(eventually([&] { return last() == std::optional<std::string>("{\"a/b\":{}}"); }));
+  api_.remove("configmaps", "eks", "pod-identity-webhook");
+  EXPECT_TRUE(eventually([&] { return last() == std::nullopt; }));
+  watch.stop();
+}
+
+TEST(InstanceMetadata, Imdsv2TokenThenIdentityDocument) {
+  httplib::Server imds;
+  imds.Put("/latest/api/token", [](const httplib::Request& request, httplib::Response& response) {
+    if (request.get_header_value("X-aws-ec2-metadata-token-ttl-seconds").empty()) {
+      response.status = 400;
+      return;
+    }
+    response.set_content("imds-token", "text/plain");
+  });
+  imds.Get("/latest/dynamic/instance-identity/document",
+           [](const httplib::Request& request, httplib::Response& response) {
+             if (request.get_header_value("X-aws-ec2-metadata-token") != "imds-token") {
+               response.status = 401;
+               return;
+             }
+             response.set_content(R"({"accountId":"123456789012","region":"cn-north-1"})",
+                                  "application/json");
+           });
+  const int port = imds.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { imds.listen_after_bind(); });
+  const InstanceIdentity identity =
+      fetchInstanceIdentity("http://127.0.0.1:" + std::to_string(port));
+  imds.stop();
+  thread.join();
+  EXPECT_EQ(identity.error, "");
+  EXPECT_EQ(identity.account_id, "123456789012");
+  EXPECT_EQ(identity.partition, "aws-cn");
+  EXPECT_NE(fetchInstanceIdentity("http://127.0.0.1:1").error, "");
+}
+
+TEST(InstanceMetadata, Partitions) {
+  EXPECT_EQ(partitionForRegion("us-east-1"), "aws");
+  EXPECT_EQ(partitionForRegion("cn-northwest-1"), "aws-cn");
+  EXPECT_EQ(partitionForRegion("us-gov-west-1"), "aws-us-gov");
+  EXPECT_EQ(partitionForRegion("us-iso-east-1"), "aws-iso");
+  EXPECT_EQ(partitionForRegion("us-isob-east-1"), "aws-iso-b");
+  EXPECT_EQ(partitionForRegion("eusc-de-east-1"), "aws-eusc");
+}
+
+}  // namespace
+}  // namespace irsa::kube

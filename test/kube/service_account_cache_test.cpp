@@ -44,7 +44,8 @@ class CacheTest : public ::testing::Test {
     return std::get<ClientConfig>(result);
   }
 
-  void startCache(ServiceAccountCacheOptions options = {}, std::chrono::milliseconds sync_timeout = 5s) {
+  void startCache(ServiceAccountCacheOptions options = {},
+                  std::chrono::milliseconds sync_timeout = 5s) {
     options.resync_period = options.resync_period == 60000ms ? 0ms : options.resync_period;
     client_ = std::make_unique<ApiClient>(clientConfig(), 1000, 1000);
     cache_ = std::make_unique<ServiceAccountCache>(*client_, options);

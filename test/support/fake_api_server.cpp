@@ -215,8 +215,8 @@ void FakeApiServer::installRoutes() {
     const std::string name_filter =
         field_selector.rfind("metadata.name=", 0) == 0 ? field_selector.substr(14) : std::string();
     // By value: the watch stream outlives this handler call.
-    auto matches = [kind, ns, name_filter](const std::string& object_kind, const std::string& object_ns,
-                       const json& object) {
+    auto matches = [kind, ns, name_filter](const std::string& object_kind,
+                                           const std::string& object_ns, const json& object) {
       return object_kind == kind && (ns.empty() || object_ns == ns) &&
              (name_filter.empty() || object["metadata"]["name"] == name_filter);
     };

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
+#include "irsa/certs/self_signed_certificates.h"
 #include "irsa/identity/kube_service_accounts.h"
 #include "irsa/identity/static_service_accounts.h"
 #include "irsa/kube/api_client.h"
@@ -118,6 +121,34 @@ IdentitySources makeIdentitySources(const config::Config& config,
         return false;
       });
     }
+  }
+
+  if (config.cert_mode == "self-signed") {
+    if (!sources.api) {
+      sources.error =
+          "--cert-mode=self-signed stores certificates in a Secret and needs the Kubernetes API, "
+          "not --service-accounts-file";
+      return sources;
+    }
+    certs::SelfSignedOptions options;
+    options.namespace_name = config.namespace_name;
+    options.secret_name = config.cert_secret_name;
+    options.service_name = config.service_name;
+    options.webhook_config_name = config.webhook_config_name;
+    options.certificate_file = config.tls_cert;
+    options.key_file = config.tls_key;
+    std::error_code ignored;
+    std::filesystem::create_directories(std::filesystem::path(config.tls_cert).parent_path(),
+                                        ignored);
+    auto certificates = std::make_shared<certs::SelfSignedCertificates>(*sources.api, options);
+    sources.owned.push_back(certificates);
+    certificates->start();
+    sources.stoppers.push_back([certificates] { certificates->stop(); });
+    sources.readiness.push_back([certificates](std::string* reason) {
+      if (certificates->ready()) return true;
+      *reason = "built-in certificates not in place yet";
+      return false;
+    });
   }
 
   if (config.compose_role_arn) {

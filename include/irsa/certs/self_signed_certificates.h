@@ -1,0 +1,52 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "irsa/kube/api_client.h"
+
+namespace irsa::certs {
+
+struct SelfSignedOptions {
+  std::string namespace_name;
+  std::string secret_name;
+  std::string service_name;
+  std::string webhook_config_name;
+  std::string certificate_file;  // where the server reads tls.crt
+  std::string key_file;          // and tls.key
+  std::chrono::hours validity{24 * 365};
+  std::chrono::hours renew_before{24 * 30};
+  std::chrono::minutes check_interval{60};
+};
+
+// Built-in certificate mode: keeps a CA and serving certificate in a Secret shared by all
+// replicas (create if absent; the loser of a create race uses the winner's), writes the
+// pair to local files for the server's certificate store, keeps the caBundle of the
+// MutatingWebhookConfiguration current, and renews before expiry.
+class SelfSignedCertificates {
+ public:
+  SelfSignedCertificates(kube::ApiClient& client, SelfSignedOptions options);
+  ~SelfSignedCertificates();
+
+  // One pass: Secret -> files -> caBundle. Empty string on success, else why not.
+  std::string reconcile();
+  // reconcile() now, then every check_interval (retrying sooner after failures).
+  void start();
+  void stop();
+  bool ready() const { return ready_.load(); }
+
+ private:
+  kube::ApiClient& client_;
+  const SelfSignedOptions options_;
+  std::atomic<bool> ready_{false};
+  std::mutex mutex_;
+  std::condition_variable wakeup_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace irsa::certs

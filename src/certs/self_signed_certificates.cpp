@@ -1,0 +1,221 @@
+#include "irsa/certs/self_signed_certificates.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "irsa/certs/generate.h"
+
+namespace irsa::certs {
+namespace {
+
+using nlohmann::json;
+
+std::string base64Encode(const std::string& data) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  int value = 0;
+  int bits = -6;
+  for (const unsigned char c : data) {
+    value = ((value << 8) | c) & 0xFFFFFF;
+    bits += 8;
+    while (bits >= 0) {
+      out.push_back(kAlphabet[(value >> bits) & 0x3F]);
+      bits -= 6;
+    }
+  }
+  if (bits > -6) out.push_back(kAlphabet[((value << 8) >> (bits + 8)) & 0x3F]);
+  while (out.size() % 4 != 0) out.push_back('=');
+  return out;
+}
+
+std::string base64Decode(const std::string& in) {
+  std::string out;
+  int value = 0;
+  int bits = -8;
+  for (const char c : in) {
+    int digit = -1;
+    if (c >= 'A' && c <= 'Z') digit = c - 'A';
+    if (c >= 'a' && c <= 'z') digit = c - 'a' + 26;
+    if (c >= '0' && c <= '9') digit = c - '0' + 52;
+    if (c == '+') digit = 62;
+    if (c == '/') digit = 63;
+    if (digit < 0) continue;
+    value = ((value << 6) | digit) & 0xFFFFFF;
+    bits += 6;
+    if (bits >= 0) {
+      out.push_back(static_cast<char>((value >> bits) & 0xFF));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+std::optional<WebhookCertificates> fromSecret(const json& secret) {
+  const auto data = secret.find("data");
+  if (data == secret.end() || !data->is_object()) return std::nullopt;
+  auto field = [&](const char* key) {
+    const auto it = data->find(key);
+    return it != data->end() && it->is_string() ? base64Decode(it->get<std::string>())
+                                                : std::string();
+  };
+  WebhookCertificates certificates{{field("ca.crt"), field("ca.key")},
+                                   {field("tls.crt"), field("tls.key")}};
+  if (certificates.ca.certificate.empty() || certificates.serving.certificate.empty())
+    return std::nullopt;
+  return certificates;
+}
+
+json secretData(const WebhookCertificates& certificates) {
+  return {{"ca.crt", base64Encode(certificates.ca.certificate)},
+          {"ca.key", base64Encode(certificates.ca.private_key)},
+          {"tls.crt", base64Encode(certificates.serving.certificate)},
+          {"tls.key", base64Encode(certificates.serving.private_key)}};
+}
+
+// Write-then-rename so the certificate store never reads half a file.
+bool writeAtomically(const std::string& path, const std::string& content) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out) return false;
+  }
+  std::error_code error;
+  std::filesystem::permissions(
+      temporary, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, error);
+  std::filesystem::rename(temporary, path, error);
+  return !error;
+}
+
+}  // namespace
+
+SelfSignedCertificates::SelfSignedCertificates(kube::ApiClient& client, SelfSignedOptions options)
+    : client_(client), options_(std::move(options)) {}
+
+SelfSignedCertificates::~SelfSignedCertificates() {
+  stop();
+}
+
+std::string SelfSignedCertificates::reconcile() {
+  const std::vector<std::string> names =
+      serviceDnsNames(options_.service_name, options_.namespace_name);
+  const std::string secret_path =
+      "/api/v1/namespaces/" + options_.namespace_name + "/secrets/" + options_.secret_name;
+  std::optional<WebhookCertificates> certificates;
+  for (int attempt = 0; attempt < 3 && !certificates; ++attempt) {
+    const kube::ApiResponse existing = client_.get(secret_path);
+    if (existing.status != 200 && existing.status != 404) {
+      return "reading Secret " + options_.secret_name + ": " +
+             (existing.status == 0 ? existing.error : "HTTP " + std::to_string(existing.status));
+    }
+    json secret = existing.status == 200 ? json::parse(existing.body, nullptr, false) : json();
+    if (existing.status == 200 && !secret.is_discarded()) {
+      auto stored = fromSecret(secret);
+      if (stored && checkWebhookCertificates(*stored, names, std::chrono::system_clock::now(),
+                                             options_.renew_before)
+                        .empty()) {
+        certificates = std::move(stored);
+        break;
+      }
+    }
+    GenerateResult generated =
+        generateWebhookCertificates(names, std::chrono::system_clock::now(), options_.validity);
+    if (!generated.certificates) return generated.error;
+    kube::ApiResponse written;
+    if (existing.status == 404) {
+      const json body = {
+          {"apiVersion", "v1"},
+          {"kind", "Secret"},
+          {"type", "Opaque"},
+          {"metadata", {{"name", options_.secret_name}, {"namespace", options_.namespace_name}}},
+          {"data", secretData(*generated.certificates)}};
+      written = client_.request(
+          "POST", "/api/v1/namespaces/" + options_.namespace_name + "/secrets", body.dump());
+    } else {
+      // resourceVersion makes this a compare-and-swap: a replica that renewed first wins.
+      secret["data"] = secretData(*generated.certificates);
+      written = client_.request("PUT", secret_path, secret.dump());
+    }
+    if (written.status == 409) continue;  // another replica won the race: read its pair
+    if (!written.ok()) {
+      return "writing Secret " + options_.secret_name + ": " +
+             (written.status == 0 ? written.error : "HTTP " + std::to_string(written.status));
+    }
+    spdlog::info("created certificates for {} in Secret {}/{}", names.front(),
+                 options_.namespace_name, options_.secret_name);
+    certificates = std::move(generated.certificates);
+  }
+  if (!certificates) return "Secret " + options_.secret_name + " kept changing under us";
+
+  if (!writeAtomically(options_.key_file, certificates->serving.private_key) ||
+      !writeAtomically(options_.certificate_file, certificates->serving.certificate)) {
+    return "cannot write " + options_.certificate_file;
+  }
+
+  const std::string config_path =
+      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/" +
+      options_.webhook_config_name;
+  const kube::ApiResponse config = client_.get(config_path);
+  if (!config.ok()) {
+    return "reading MutatingWebhookConfiguration " + options_.webhook_config_name + ": " +
+           (config.status == 0 ? config.error : "HTTP " + std::to_string(config.status));
+  }
+  const json webhook_config = json::parse(config.body, nullptr, false);
+  const std::string ca_bundle = base64Encode(certificates->ca.certificate);
+  json patch = json::array();
+  if (!webhook_config.is_discarded() && webhook_config.contains("webhooks") &&
+      webhook_config["webhooks"].is_array()) {
+    for (std::size_t i = 0; i < webhook_config["webhooks"].size(); ++i) {
+      const json& client_config =
+          webhook_config["webhooks"][i].value("clientConfig", json::object());
+      if (client_config.value("caBundle", "") != ca_bundle) {
+        patch.push_back({{"op", "add"},
+                         {"path", "/webhooks/" + std::to_string(i) + "/clientConfig/caBundle"},
+                         {"value", ca_bundle}});
+      }
+    }
+  }
+  if (!patch.empty()) {
+    const kube::ApiResponse patched =
+        client_.request("PATCH", config_path, patch.dump(), "application/json-patch+json");
+    if (!patched.ok()) {
+      return "updating caBundle of " + options_.webhook_config_name + ": " +
+             (patched.status == 0 ? patched.error : "HTTP " + std::to_string(patched.status));
+    }
+    spdlog::info("caBundle of MutatingWebhookConfiguration {} updated",
+                 options_.webhook_config_name);
+  }
+  ready_ = true;
+  return {};
+}
+
+void SelfSignedCertificates::start() {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      const std::string error = reconcile();
+      lock.lock();
+      if (!error.empty()) spdlog::error("built-in certificates: {}", error);
+      const auto wait =
+          error.empty() ? std::chrono::duration_cast<std::chrono::seconds>(options_.check_interval)
+                        : std::chrono::seconds(5);
+      wakeup_.wait_for(lock, wait, [this] { return stopping_; });
+    }
+  });
+}
+
+void SelfSignedCertificates::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wakeup_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace irsa::certs

@@ -193,7 +193,11 @@ ApiResponse ApiClient::send(const std::string& method, const std::string& path,
     if (!result) {
       stats_.errors.fetch_add(1, std::memory_order_relaxed);
       response = {0, {}, config_.server + ": " + httplib::to_string(result.error())};
-      continue;  // a stale keep-alive connection fails once; the retry opens a new one
+      // After an API server restart every pooled keep-alive connection is dead: drop them
+      // all so the retry opens a fresh one.
+      std::lock_guard lock(pool_mutex_);
+      idle_.clear();
+      continue;
     }
     response = {result->status, std::move(result->body), {}};
     if (response.status >= 500) stats_.errors.fetch_add(1, std::memory_order_relaxed);

@@ -10,6 +10,9 @@ echo "== unit and integration tests (ctest)"
 (cd build && ctest --output-on-failure -j 2 --timeout 300)
 echo "== formatting (clang-format)"
 bash hack/check-format.sh
-# Further suites (end-to-end against a real control plane, chart checks, benchmark smoke)
-# are appended here as they land.
+echo "== Helm chart (lint, every mode, schema rejections) and deploy/ freshness"
+bash hack/check-chart.sh
+bash hack/gen-deploy.sh --check
+echo "== end-to-end against a real kube-apiserver + etcd"
+bash test/e2e/run.sh "$PWD/build/irsa-webhook"
 echo "== all tests passed in $(( $(date +%s) - start ))s"

@@ -77,7 +77,7 @@ KC
 
 cp_stop_apiserver() {
   [[ -n "${APISERVER_PID:-}" ]] && kill -TERM -- "-$APISERVER_PID" 2>/dev/null
-  for _ in $(seq 1 100); do kill -0 "$APISERVER_PID" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 30); do kill -0 "$APISERVER_PID" 2>/dev/null || break; sleep 0.1; done
   kill -KILL -- "-$APISERVER_PID" 2>/dev/null || true
 }
 

@@ -1,0 +1,110 @@
+// Memory and start-up with many ServiceAccounts: starts the fake API server with N
+// ServiceAccounts (10% annotated, each with a 200-byte unrelated annotation as real
+// clusters have), runs the irsa-webhook binary against it and reports time to /readyz 200
+// and the webhook's RSS. Also measures the cache-miss path: a ServiceAccount created while
+// its Pod's admission waits in the grace period.
+// Usage: irsa_cache_bench WEBHOOK_BINARY COUNT [COUNT...]
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "support/fake_api_server.h"
+#include "support/tls_test_files.h"
+#include "support/webhook_process.h"
+
+namespace {
+
+long rssKilobytes(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+int pidOnPort(int port) {
+  // The webhook is our only child listening on `port`; find it through /proc.
+  std::string output;
+  irsa::test::runCommand(
+      {"/usr/bin/env", "bash", "-c",
+       "for p in $(pgrep -f -- '--port=" + std::to_string(port) + "'); do echo $p; done | head -1"},
+      &output);
+  return output.empty() ? -1 : std::stoi(output);
+}
+
+std::string review(const std::string& ns, const std::string& sa) {
+  return R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":")" +
+         ns +
+         R"(","operation":"CREATE","object":{"metadata":{"name":"p"},"spec":{"serviceAccountName":")" +
+         sa + R"(","containers":[{"name":"c"}]}}}})";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s WEBHOOK_BINARY COUNT [COUNT...]\n", argv[0]);
+    return 2;
+  }
+  const std::string binary = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    const int count = std::atoi(argv[i]);
+    irsa::test::FakeApiServer api;
+    api.bulkAddServiceAccounts(count);
+    irsa::test::TempDir dir;
+    irsa::test::installCertificates(dir, irsa::test::makeTestCertificates());
+    const std::string kubeconfig = api.writeKubeconfig(dir);
+    const int port = irsa::test::freePort();
+    const auto started = std::chrono::steady_clock::now();
+    irsa::test::WebhookProcess webhook(
+        binary,
+        {"--bind-address=127.0.0.1", "--port=" + std::to_string(port),
+         "--metrics-port=" + std::to_string(irsa::test::freePort()),
+         "--tls-cert=" + dir.file("tls.crt"), "--tls-key=" + dir.file("tls.key"),
+         "--kubeconfig=" + kubeconfig, "--shutdown-drain-delay=0s",
+         "--service-account-lookup-grace-period=1s"},
+        dir.file("webhook.log"));
+    if (!webhook.waitReady(port, 120000)) {
+      std::fprintf(stderr, "webhook not ready:\n%s\n",
+                   irsa::test::readFile(dir.file("webhook.log")).c_str());
+      return 1;
+    }
+    const double ready_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const int pid = pidOnPort(port);
+
+    // Cache miss: the Pod's admission starts, the ServiceAccount appears 30 ms later.
+    httplib::SSLClient client("127.0.0.1", port);
+    client.enable_server_certificate_verification(false);
+    std::thread creator([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      api.put("serviceaccounts", "late", "arrival",
+              {{"eks.amazonaws.com/role-arn", "arn:aws:iam::1:role/late"}});
+    });
+    const auto miss_started = std::chrono::steady_clock::now();
+    const auto response = client.Post("/mutate", review("late", "arrival"), "application/json");
+    const double miss_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - miss_started)
+            .count();
+    creator.join();
+    const bool mutated = response && response->body.find("JSONPatch") != std::string::npos;
+
+    std::printf(
+        "{\"service_accounts\":%d,\"ready_seconds\":%.2f,\"rss_mb\":%.1f,\"miss_latency_ms\":%.1f,"
+        "\"miss_mutated\":%s}\n",
+        count, ready_seconds, static_cast<double>(rssKilobytes(pid)) / 1024.0, miss_ms,
+        mutated ? "true" : "false");
+    std::fflush(stdout);
+    webhook.signal(SIGTERM);
+    webhook.wait(20000);
+  }
+  return 0;
+}

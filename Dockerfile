@@ -1,0 +1,20 @@
+# syntax=docker/dockerfile:1
+# Build stage: the same commands as the README (hack/setup.sh, then a Release build).
+# hack/check-dockerfile.sh runs exactly these RUN lines in CI, since no container engine
+# runs there.
+FROM debian:bookworm AS build
+WORKDIR /src
+COPY . .
+RUN bash hack/setup.sh
+RUN BUILD_DIR=/build BUILD_TYPE=Release bash hack/build.sh -DIRSA_BUILD_TESTS=OFF
+RUN bash hack/runtime-libs.sh /build/irsa-webhook /runtime
+
+# Runtime stage: the binary and the shared libraries it links, nothing else (no shell, no
+# package manager). distroless/cc provides glibc and libgcc_s; hack/check-dockerfile.sh
+# verifies the copied library list against ldd.
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /runtime/ /
+COPY --from=build /build/irsa-webhook /usr/local/bin/irsa-webhook
+USER 65532:65532
+EXPOSE 8443 9999
+ENTRYPOINT ["/usr/local/bin/irsa-webhook"]

@@ -14,24 +14,11 @@
 #include "irsa/server/webhook_server.h"
 #include "wiring/identity_sources.h"
 #include "wiring/mutate_command.h"
+#include "wiring/options_from_config.h"
 
 namespace {
 
 using irsa::config::Config;
-
-irsa::mutate::MutationOptions mutationOptions(const Config& c) {
-  irsa::mutate::MutationOptions options;
-  options.annotation_prefix = c.annotation_prefix;
-  options.token_mount_path = c.token_mount_path;
-  options.default_token_expiration = c.token_expiration;
-  options.aws_default_region = c.aws_default_region;
-  options.container_credentials_audience = c.container_credentials_audience;
-  options.container_credentials_token_mount_path = c.container_credentials_token_mount_path;
-  options.container_credentials_token_volume_name = c.container_credentials_token_volume_name;
-  options.container_credentials_token_path = c.container_credentials_token_path;
-  options.container_credentials_full_uri = c.container_credentials_full_uri;
-  return options;
-}
 
 irsa::server::ServerOptions serverOptions(const Config& c) {
   irsa::server::ServerOptions options;
@@ -82,7 +69,7 @@ int serve(const Config& config) {
 
   const irsa::identity::IdentityResolver& resolver = *sources.resolver;
   irsa::admission::ReviewHandler handler(
-      mutationOptions(config),
+      irsa::wiring::mutationOptions(config),
       [&resolver](const std::string& ns, const std::string& sa) {
         const irsa::identity::Resolution resolution = resolver.resolve(ns, sa);
         return irsa::admission::LookupResult{resolution.identity, resolution.service_account_found};

@@ -16,7 +16,4 @@ bool isJsonContentType(std::string_view content_type);
 // before the parser builds anything.
 bool exceedsNestingDepth(std::string_view body, std::size_t max_depth);
 
-// Standard base64 with padding (RFC 4648), as the AdmissionReview `patch` field expects.
-std::string base64Encode(std::string_view data);
-
 }  // namespace irsa::admission

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admission/input_checks.h"
+#include "irsa/encoding/base64.h"
 #include "irsa/mutate/build_patch.h"
 
 namespace irsa::admission {
@@ -148,8 +149,8 @@ ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view c
       if (!mutation.patch.empty()) {
         response.outcome = Outcome::kMutated;
         admission_response["patchType"] = "JSONPatch";
-        admission_response["patch"] =
-            base64Encode(mutation.patch.dump(-1, ' ', false, json::error_handler_t::replace));
+        admission_response["patch"] = encoding::base64Encode(
+            mutation.patch.dump(-1, ' ', false, json::error_handler_t::replace));
         if (!mutation.audit_annotations.empty()) {
           admission_response["auditAnnotations"] = mutation.audit_annotations;
         }

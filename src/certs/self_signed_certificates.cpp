@@ -7,60 +7,21 @@
 #include <nlohmann/json.hpp>
 
 #include "irsa/certs/generate.h"
+#include "irsa/encoding/base64.h"
 
 namespace irsa::certs {
 namespace {
 
 using nlohmann::json;
 
-std::string base64Encode(const std::string& data) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int value = 0;
-  int bits = -6;
-  for (const unsigned char c : data) {
-    value = ((value << 8) | c) & 0xFFFFFF;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(kAlphabet[(value >> bits) & 0x3F]);
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out.push_back(kAlphabet[((value << 8) >> (bits + 8)) & 0x3F]);
-  while (out.size() % 4 != 0) out.push_back('=');
-  return out;
-}
-
-std::string base64Decode(const std::string& in) {
-  std::string out;
-  int value = 0;
-  int bits = -8;
-  for (const char c : in) {
-    int digit = -1;
-    if (c >= 'A' && c <= 'Z') digit = c - 'A';
-    if (c >= 'a' && c <= 'z') digit = c - 'a' + 26;
-    if (c >= '0' && c <= '9') digit = c - '0' + 52;
-    if (c == '+') digit = 62;
-    if (c == '/') digit = 63;
-    if (digit < 0) continue;
-    value = ((value << 6) | digit) & 0xFFFFFF;
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((value >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
 std::optional<WebhookCertificates> fromSecret(const json& secret) {
   const auto data = secret.find("data");
   if (data == secret.end() || !data->is_object()) return std::nullopt;
   auto field = [&](const char* key) {
     const auto it = data->find(key);
-    return it != data->end() && it->is_string() ? base64Decode(it->get<std::string>())
-                                                : std::string();
+    return it != data->end() && it->is_string()
+               ? encoding::base64Decode(it->get<std::string>()).value_or("")
+               : std::string();
   };
   WebhookCertificates certificates{{field("ca.crt"), field("ca.key")},
                                    {field("tls.crt"), field("tls.key")}};
@@ -70,10 +31,10 @@ std::optional<WebhookCertificates> fromSecret(const json& secret) {
 }
 
 json secretData(const WebhookCertificates& certificates) {
-  return {{"ca.crt", base64Encode(certificates.ca.certificate)},
-          {"ca.key", base64Encode(certificates.ca.private_key)},
-          {"tls.crt", base64Encode(certificates.serving.certificate)},
-          {"tls.key", base64Encode(certificates.serving.private_key)}};
+  return {{"ca.crt", encoding::base64Encode(certificates.ca.certificate)},
+          {"ca.key", encoding::base64Encode(certificates.ca.private_key)},
+          {"tls.crt", encoding::base64Encode(certificates.serving.certificate)},
+          {"tls.key", encoding::base64Encode(certificates.serving.private_key)}};
 }
 
 // Write-then-rename so the certificate store never reads half a file.
@@ -165,7 +126,7 @@ std::string SelfSignedCertificates::reconcile() {
            (config.status == 0 ? config.error : "HTTP " + std::to_string(config.status));
   }
   const json webhook_config = json::parse(config.body, nullptr, false);
-  const std::string ca_bundle = base64Encode(certificates->ca.certificate);
+  const std::string ca_bundle = encoding::base64Encode(certificates->ca.certificate);
   json patch = json::array();
   if (!webhook_config.is_discarded() && webhook_config.contains("webhooks") &&
       webhook_config["webhooks"].is_array()) {

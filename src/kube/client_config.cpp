@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "irsa/encoding/base64.h"
+
 namespace irsa::kube {
 namespace {
 
@@ -18,29 +20,6 @@ std::optional<std::string> readFile(const std::string& path) {
   std::ostringstream content;
   content << in.rdbuf();
   return content.str();
-}
-
-std::optional<std::string> base64Decode(const std::string& in) {
-  std::string out;
-  int value = 0;
-  int bits = -8;
-  for (const char c : in) {
-    int digit = -1;
-    if (c >= 'A' && c <= 'Z') digit = c - 'A';
-    if (c >= 'a' && c <= 'z') digit = c - 'a' + 26;
-    if (c >= '0' && c <= '9') digit = c - '0' + 52;
-    if (c == '+') digit = 62;
-    if (c == '/') digit = 63;
-    if (c == '=' || c == '\n' || c == '\r' || c == ' ') continue;
-    if (digit < 0) return std::nullopt;
-    value = ((value << 6) | digit) & 0xFFFFFF;
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((value >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
 }
 
 std::string scalar(const YAML::Node& node, const char* key) {
@@ -69,7 +48,7 @@ std::optional<ConfigError> loadPem(const YAML::Node& node, const std::string& fi
                                    std::string& out) {
   const std::string data = scalar(node, (field + "-data").c_str());
   if (!data.empty()) {
-    const auto decoded = base64Decode(data);
+    const auto decoded = encoding::base64Decode(data);
     if (!decoded) return ConfigError{where + ": " + field + "-data is not valid base64"};
     out = *decoded;
     return std::nullopt;

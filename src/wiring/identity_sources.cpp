@@ -11,6 +11,7 @@
 #include "irsa/kube/config_map_watch.h"
 #include "irsa/kube/instance_metadata.h"
 #include "irsa/kube/service_account_cache.h"
+#include "wiring/options_from_config.h"
 
 namespace irsa::wiring {
 namespace {
@@ -52,10 +53,7 @@ IdentitySources makeIdentitySources(const config::Config& config,
   sources.tls_cert = config.tls_cert;
   sources.tls_key = config.tls_key;
 
-  identity::ResolverOptions resolver_options;
-  resolver_options.annotation_prefix = config.annotation_prefix;
-  resolver_options.default_audience = config.token_audience;
-  resolver_options.default_regional_sts = config.sts_regional_endpoint;
+  identity::ResolverOptions resolver_options = resolverOptions(config);
 
   if (!config.service_accounts_file.empty()) {
     auto loaded = identity::StaticServiceAccounts::fromFile(config.service_accounts_file,
@@ -71,6 +69,10 @@ IdentitySources makeIdentitySources(const config::Config& config,
                         "ServiceAccounts known to the webhook.",
                         [size = static_cast<double>(accounts->size())] { return size; });
     sources.service_accounts = std::move(accounts);
+    if (config.watch_config_map) {
+      spdlog::warn(
+          "--watch-config-map needs the Kubernetes API; ignored with --service-accounts-file");
+    }
   } else {
     auto client_config = kube::resolveClientConfig(config.kubeconfig, config.kube_api);
     if (auto* error = std::get_if<kube::ConfigError>(&client_config)) {

@@ -8,6 +8,7 @@
 #include "irsa/identity/identity_resolver.h"
 #include "irsa/identity/static_service_accounts.h"
 #include "irsa/mutate/build_patch.h"
+#include "wiring/options_from_config.h"
 #include "wiring/yaml_to_json.h"
 
 namespace irsa::wiring {
@@ -96,10 +97,7 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
         std::make_unique<identity::PodIdentityFile>(c.watch_container_credentials_config);
     pod_identities->reload();
   }
-  identity::ResolverOptions resolver_options;
-  resolver_options.annotation_prefix = c.annotation_prefix;
-  resolver_options.default_audience = c.token_audience;
-  resolver_options.default_regional_sts = c.sts_regional_endpoint;
+  const identity::ResolverOptions resolver_options = resolverOptions(c);
   auto& source = *std::get<std::unique_ptr<identity::StaticServiceAccounts>>(accounts);
   identity::IdentityResolver resolver(resolver_options, source, nullptr, pod_identities.get());
 
@@ -116,16 +114,7 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
     sa = (*spec)["serviceAccountName"].get<std::string>();
   }
 
-  mutate::MutationOptions options;
-  options.annotation_prefix = c.annotation_prefix;
-  options.token_mount_path = c.token_mount_path;
-  options.default_token_expiration = c.token_expiration;
-  options.aws_default_region = c.aws_default_region;
-  options.container_credentials_audience = c.container_credentials_audience;
-  options.container_credentials_token_mount_path = c.container_credentials_token_mount_path;
-  options.container_credentials_token_volume_name = c.container_credentials_token_volume_name;
-  options.container_credentials_token_path = c.container_credentials_token_path;
-  options.container_credentials_full_uri = c.container_credentials_full_uri;
+  const mutate::MutationOptions options = mutationOptions(c);
 
   const identity::Resolution resolution = resolver.resolve(ns, sa);
   if (!resolution.service_account_found) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admission/input_checks.h"
+#include "irsa/encoding/base64.h"
 
 namespace irsa::admission {
 namespace {
@@ -257,15 +258,15 @@ TEST_F(ReviewHandlerTest, DeepNestingIsRefusedWithoutRecursion) {
 }
 
 TEST(InputChecks, Base64MatchesRfc4648Vectors) {
-  EXPECT_EQ(base64Encode(""), "");
-  EXPECT_EQ(base64Encode("f"), "Zg==");
-  EXPECT_EQ(base64Encode("fo"), "Zm8=");
-  EXPECT_EQ(base64Encode("foo"), "Zm9v");
-  EXPECT_EQ(base64Encode("foob"), "Zm9vYg==");
-  EXPECT_EQ(base64Encode("fooba"), "Zm9vYmE=");
-  EXPECT_EQ(base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(encoding::base64Encode(""), "");
+  EXPECT_EQ(encoding::base64Encode("f"), "Zg==");
+  EXPECT_EQ(encoding::base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(encoding::base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(encoding::base64Encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(encoding::base64Encode("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(encoding::base64Encode("foobar"), "Zm9vYmFy");
   const std::string binary("\xff\x00\x10z", 4);
-  EXPECT_EQ(base64Decode(base64Encode(binary)), binary);
+  EXPECT_EQ(base64Decode(encoding::base64Encode(binary)), binary);
 }
 
 TEST(InputChecks, NestingDepthCountsObjectsAndArrays) {

@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "irsa/encoding/base64.h"
+
 namespace irsa::test {
 namespace {
 
@@ -13,25 +15,6 @@ json status(int code, const std::string& reason, const std::string& message) {
   return {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", json::object()},
           {"status", "Failure"}, {"message", message}, {"reason", reason},
           {"code", code}};
-}
-
-std::string base64(const std::string& in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int value = 0;
-  int bits = -6;
-  for (const unsigned char c : in) {
-    value = (value << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(kAlphabet[(value >> bits) & 0x3F]);
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out.push_back(kAlphabet[((value << 8) >> (bits + 8)) & 0x3F]);
-  while (out.size() % 4) out.push_back('=');
-  return out;
 }
 
 }  // namespace
@@ -63,7 +46,8 @@ std::string FakeApiServer::writeKubeconfig(const TempDir& dir,
   std::ostringstream out;
   out << "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"
       << "clusters:\n- name: fake\n  cluster:\n    server: " << url()
-      << "\n    certificate-authority-data: " << base64(certificates_.ca_certificate) << "\n"
+      << "\n    certificate-authority-data: "
+      << encoding::base64Encode(certificates_.ca_certificate) << "\n"
       << "contexts:\n- name: fake\n  context: {cluster: fake, user: webhook}\n"
       << "users:\n- name: webhook\n  user:\n";
   if (token_file.empty()) {

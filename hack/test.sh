@@ -13,6 +13,8 @@ bash hack/check-format.sh
 echo "== Helm chart (lint, every mode, schema rejections) and deploy/ freshness"
 bash hack/check-chart.sh
 bash hack/gen-deploy.sh --check
+echo "== Dockerfile build stage reproduced (no container engine here) and runtime library list"
+bash hack/check-dockerfile.sh
 echo "== benchmark smoke (runs every benchmark briefly; asserts they run, not how fast)"
 bash hack/bench.sh --smoke
 echo "== end-to-end against a real kube-apiserver + etcd"

@@ -82,6 +82,11 @@ while read -r line; do
   cache_rows+="| $(jq -r '"\(.service_accounts) | \(.ready_seconds) | \(.rss_mb) | \(.miss_latency_ms) | \(.miss_mutated)"' <<<"$line") |"$'\n'
 done < <("$B/bench/irsa_cache_bench" "$B/irsa-webhook" "${counts[@]}")
 
+echo "== lock contention: throughput at 16 connections with and without 1,000 SA updates/s"
+contention=$("$B/bench/irsa_cache_bench" --contention "$B/irsa-webhook" "$duration")
+echo "  $contention"
+contention_row="| $(jq -r '"\(.quiet_rps) | \(.with_updates_rps) | \(.updates_per_second)"' <<<"$contention") |"
+
 if ((smoke)); then
   [[ -n "$throughput_rows" && -n "$latency_rows" && -n "$cache_rows" ]] || { echo "bench smoke: missing results"; exit 1; }
   echo "bench smoke: all benchmarks ran"
@@ -116,6 +121,12 @@ Memory and start-up against the fake API server (10% of ServiceAccounts annotate
 | ServiceAccounts | ready after s | RSS MB | cache-miss admission ms (SA created 30 ms into the wait) | mutated |
 |---|---|---|---|---|
 ${cache_rows}
+Lock contention (10k ServiceAccounts cached, wrk at 16 connections on one unchanged SA):
+
+| req/s, watch quiet | req/s, watch applying updates | updates/s applied |
+|---|---|---|
+${contention_row}
+
 Webhook RSS with the static file: ${idle_rss} MB idle, ${loaded_rss} MB after the load runs.
 <!-- results:end -->"""
 doc = re.sub(r"<!-- results:begin -->.*<!-- results:end -->", lambda m: table, doc, flags=re.S)

@@ -7,6 +7,8 @@
 #include "irsa/config/config.h"
 #include "irsa/identity/identity_resolver.h"
 #include "irsa/identity/static_service_accounts.h"
+#include "irsa/kube/api_client.h"
+#include "irsa/kube/client_config.h"
 #include "irsa/mutate/build_patch.h"
 #include "wiring/options_from_config.h"
 #include "wiring/yaml_to_json.h"
@@ -15,9 +17,47 @@ namespace irsa::wiring {
 namespace {
 
 constexpr const char* kUsage =
-    "Usage: irsa-webhook mutate [--pod FILE|-] --service-accounts-file FILE [--output pod|patch]\n"
-    "                           [webhook flags such as --aws-default-region, --annotation-prefix]\n"
-    "Prints the Pod as the webhook would admit it (or the JSON patch), without a cluster.\n";
+    "Usage: irsa-webhook mutate [--pod FILE|-] [--service-accounts-file FILE | --kubeconfig FILE]\n"
+    "                           [--output pod|patch] [webhook flags such as --aws-default-region]\n"
+    "Prints the Pod as the webhook would admit it (or the JSON patch). ServiceAccounts come from\n"
+    "the file, or else from the cluster (--kubeconfig, --kube-api or in-cluster configuration).\n";
+
+// Reads one ServiceAccount straight from the API server: the subcommand asks once, so a
+// cache would only add start-up time.
+class ApiServiceAccounts : public identity::ServiceAccountSource {
+ public:
+  ApiServiceAccounts(kube::ClientConfig config, std::string prefix)
+      : client_(std::move(config), 5, 5), prefix_(std::move(prefix) + "/") {}
+
+  std::optional<identity::ServiceAccount> find(const std::string& namespace_name,
+                                               const std::string& name) override {
+    const kube::ApiResponse response =
+        client_.get("/api/v1/namespaces/" + namespace_name + "/serviceaccounts/" + name);
+    if (response.status != 200) {
+      if (response.status != 404) {
+        error = response.status == 0 ? response.error : "HTTP " + std::to_string(response.status);
+      }
+      return std::nullopt;
+    }
+    const auto object = nlohmann::json::parse(response.body, nullptr, false);
+    if (object.is_discarded()) return std::nullopt;
+    identity::ServiceAccount account{namespace_name, name, {}};
+    const auto& annotations = object["metadata"].value("annotations", nlohmann::json::object());
+    for (auto it = annotations.begin(); it != annotations.end(); ++it) {
+      if (it.key().rfind(prefix_, 0) == 0 && it.value().is_string()) {
+        account.annotations[it.key()] = it.value().get<std::string>();
+      }
+    }
+    return account;
+  }
+  bool ready(std::string*) const override { return true; }
+
+  std::string error;
+
+ private:
+  kube::ApiClient client_;
+  std::string prefix_;
+};
 
 std::optional<std::string> readAll(const std::string& path, std::istream& in) {
   if (path == "-") {
@@ -68,15 +108,28 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
     return 2;
   }
   const config::Config& c = std::get<config::Config>(parsed);
-  if (c.service_accounts_file.empty()) {
-    err << "irsa-webhook mutate: --service-accounts-file is required\n" << kUsage;
-    return 2;
-  }
-  auto accounts =
-      identity::StaticServiceAccounts::fromFile(c.service_accounts_file, c.annotation_prefix);
-  if (auto* error = std::get_if<identity::StaticServiceAccountsError>(&accounts)) {
-    err << "irsa-webhook mutate: " << error->message << "\n";
-    return 1;
+  std::unique_ptr<identity::ServiceAccountSource> source;
+  ApiServiceAccounts* api_source = nullptr;
+  if (!c.service_accounts_file.empty()) {
+    auto accounts =
+        identity::StaticServiceAccounts::fromFile(c.service_accounts_file, c.annotation_prefix);
+    if (auto* error = std::get_if<identity::StaticServiceAccountsError>(&accounts)) {
+      err << "irsa-webhook mutate: " << error->message << "\n";
+      return 1;
+    }
+    source = std::move(std::get<std::unique_ptr<identity::StaticServiceAccounts>>(accounts));
+  } else {
+    auto client_config = kube::resolveClientConfig(c.kubeconfig, c.kube_api);
+    if (auto* error = std::get_if<kube::ConfigError>(&client_config)) {
+      err << "irsa-webhook mutate: no --service-accounts-file, and no cluster: " << error->message
+          << "\n"
+          << kUsage;
+      return 2;
+    }
+    auto api = std::make_unique<ApiServiceAccounts>(std::get<kube::ClientConfig>(client_config),
+                                                    c.annotation_prefix);
+    api_source = api.get();
+    source = std::move(api);
   }
   const auto text = readAll(pod_path, in);
   if (!text) {
@@ -98,8 +151,7 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
     pod_identities->reload();
   }
   const identity::ResolverOptions resolver_options = resolverOptions(c);
-  auto& source = *std::get<std::unique_ptr<identity::StaticServiceAccounts>>(accounts);
-  identity::IdentityResolver resolver(resolver_options, source, nullptr, pod_identities.get());
+  identity::IdentityResolver resolver(resolver_options, *source, nullptr, pod_identities.get());
 
   const auto metadata = pod->find("metadata");
   std::string ns = "default";
@@ -117,9 +169,13 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
   const mutate::MutationOptions options = mutationOptions(c);
 
   const identity::Resolution resolution = resolver.resolve(ns, sa);
+  if (api_source != nullptr && !api_source->error.empty()) {
+    err << "irsa-webhook mutate: reading ServiceAccount " << ns << "/" << sa << ": "
+        << api_source->error << "\n";
+    return 1;
+  }
   if (!resolution.service_account_found) {
-    err << "note: ServiceAccount " << ns << "/" << sa << " is not in " << c.service_accounts_file
-        << "\n";
+    err << "note: ServiceAccount " << ns << "/" << sa << " not found\n";
   }
   mutate::MutationResult result;
   if (resolution.identity) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/fake_api_server.h"
 #include "support/tls_test_files.h"
 #include "support/webhook_process.h"
 #include "wiring/mutate_command.h"
@@ -148,6 +149,24 @@ TEST(MutateCommand, PatchOutputAndErrors) {
                                broken, out, err),
       1);
   EXPECT_EQ(wiring::runMutateCommand({}, in, out, err), 2);
+}
+
+TEST(MutateCommand, ReadsTheServiceAccountFromTheClusterViaKubeconfig) {
+  test::FakeApiServer api;
+  api.put("serviceaccounts", "demo", "s3-reader",
+          {{"eks.amazonaws.com/role-arn", "arn:aws:iam::1:role/from-api"}});
+  test::TempDir dir;
+  const std::string kubeconfig = api.writeKubeconfig(dir);
+  std::istringstream in(test::readFile(kExamples + "/pod.yaml"));
+  std::ostringstream out;
+  std::ostringstream err;
+  ASSERT_EQ(wiring::runMutateCommand({"--kubeconfig", kubeconfig}, in, out, err), 0) << err.str();
+  EXPECT_EQ(json::parse(out.str())["spec"]["containers"][0]["env"][0]["value"],
+            "arn:aws:iam::1:role/from-api");
+  api.setToken("other");
+  std::istringstream again(test::readFile(kExamples + "/pod.yaml"));
+  EXPECT_EQ(wiring::runMutateCommand({"--kubeconfig", kubeconfig}, again, out, err), 1);
+  EXPECT_NE(err.str().find("HTTP 401"), std::string::npos) << err.str();
 }
 
 }  // namespace

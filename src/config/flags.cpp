@@ -89,7 +89,7 @@ std::function<std::string(const std::string&)> boolSetter(bool& target) {
 }
 
 std::function<std::string(const std::string&)> oneOf(std::string& target,
-                                                     std::vector<std::string> allowed) {
+                                                     const std::vector<std::string>& allowed) {
   return [&target, allowed](const std::string& text) -> std::string {
     for (const std::string& option : allowed) {
       if (text == option) {
@@ -351,7 +351,12 @@ std::variant<Config, ParseError> parseFlags(const std::vector<std::string>& args
       }
     }
     if (std::string error = flag->set(value); !error.empty()) {
-      return ParseError{"--" + flag->name + ": invalid value \"" + value + "\": " + error};
+      std::string message = "--" + flag->name;
+      message += ": invalid value \"";
+      message += value;
+      message += "\": ";
+      message += error;
+      return ParseError{std::move(message)};
     }
   }
   if (config.in_cluster) {

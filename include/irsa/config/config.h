@@ -20,7 +20,7 @@ struct Config {
   std::string tls_min_version = "1.2";
   std::string tls_cipher_suites;
   int worker_threads = 64;
-  std::int64_t max_request_bytes = 3 * 1024 * 1024;
+  std::int64_t max_request_bytes = std::int64_t{3} * 1024 * 1024;
   std::chrono::milliseconds shutdown_drain_delay{5000};
   std::chrono::milliseconds read_timeout{10000};
   std::chrono::milliseconds write_timeout{10000};

@@ -43,10 +43,10 @@ ApiClient::ApiClient(ClientConfig config, double qps, int burst, std::chrono::se
     const std::size_t close = rest.find(']');
     host_ = rest.substr(1, close - 1);
     if (close + 1 < rest.size() && rest[close + 1] == ':')
-      port_ = std::atoi(rest.c_str() + close + 2);
+      port_ = static_cast<int>(std::strtol(rest.c_str() + close + 2, nullptr, 10));
   } else if (const std::size_t colon = rest.rfind(':'); colon != std::string::npos) {
     host_ = rest.substr(0, colon);
-    port_ = std::atoi(rest.c_str() + colon + 1);
+    port_ = static_cast<int>(std::strtol(rest.c_str() + colon + 1, nullptr, 10));
   } else {
     host_ = rest;
   }
@@ -172,15 +172,15 @@ ApiResponse ApiClient::send(const std::string& method, const std::string& path,
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
     httplib::Result result{nullptr, httplib::Error::Unknown};
     if (method == "GET") {
-      result = connection->Get(path.c_str(), headers);
+      result = connection->Get(path, headers);
     } else if (method == "POST") {
-      result = connection->Post(path.c_str(), headers, body, content_type.c_str());
+      result = connection->Post(path, headers, body, content_type);
     } else if (method == "PUT") {
-      result = connection->Put(path.c_str(), headers, body, content_type.c_str());
+      result = connection->Put(path, headers, body, content_type);
     } else if (method == "PATCH") {
-      result = connection->Patch(path.c_str(), headers, body, content_type.c_str());
+      result = connection->Patch(path, headers, body, content_type);
     } else if (method == "DELETE") {
-      result = connection->Delete(path.c_str(), headers, body, content_type.c_str());
+      result = connection->Delete(path, headers, body, content_type);
     } else {
       return {0, {}, "unsupported method " + method};
     }
@@ -235,7 +235,7 @@ ApiResponse ApiClient::stream(const std::string& path,
   std::string error_body;
   stats_.requests.fetch_add(1, std::memory_order_relaxed);
   auto result = connection->Get(
-      path.c_str(), headers,
+      path, headers,
       [&status](const httplib::Response& response) {
         status = response.status;
         return true;

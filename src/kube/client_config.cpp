@@ -79,12 +79,12 @@ ConfigResult parseKubeconfig(const std::string& text, const std::string& path) {
     if (context_name.empty()) return ConfigError{where + ": current-context is not set"};
     const auto context_entry = namedEntry(root, "contexts", "context", context_name);
     if (!context_entry) return ConfigError{where + ": context \"" + context_name + "\" not found"};
-    const YAML::Node context = *context_entry;
+    const YAML::Node& context = *context_entry;
     const std::string cluster_name = scalar(context, "cluster");
     const auto cluster_entry = namedEntry(root, "clusters", "cluster", cluster_name);
     if (!cluster_entry) return ConfigError{where + ": cluster \"" + cluster_name + "\" not found"};
 
-    const YAML::Node cluster = *cluster_entry;
+    const YAML::Node& cluster = *cluster_entry;
     ClientConfig config;
     config.origin = where;
     config.server = scalar(cluster, "server");
@@ -101,7 +101,7 @@ ConfigResult parseKubeconfig(const std::string& text, const std::string& path) {
     if (!user_name.empty()) {
       const auto user_entry = namedEntry(root, "users", "user", user_name);
       if (!user_entry) return ConfigError{where + ": user \"" + user_name + "\" not found"};
-      const YAML::Node user = *user_entry;
+      const YAML::Node& user = *user_entry;
       config.token = scalar(user, "token");
       const std::string token_file = scalar(user, "tokenFile");
       if (!token_file.empty()) {

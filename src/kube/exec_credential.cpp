@@ -25,9 +25,12 @@ std::optional<std::chrono::system_clock::time_point> parseRfc3339(const std::str
   }
   long offset_seconds = 0;
   if (*end == '+' || *end == '-') {
-    int hours = 0;
-    int minutes = 0;
-    if (std::sscanf(end + 1, "%2d:%2d", &hours, &minutes) != 2) return std::nullopt;
+    auto digits = [](const char* p) {
+      return p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9';
+    };
+    if (!digits(end + 1) || end[3] != ':' || !digits(end + 4)) return std::nullopt;
+    const int hours = (end[1] - '0') * 10 + (end[2] - '0');
+    const int minutes = (end[4] - '0') * 10 + (end[5] - '0');
     offset_seconds = (hours * 3600L + minutes * 60L) * (*end == '+' ? 1 : -1);
   } else if (*end != 'Z') {
     return std::nullopt;
@@ -68,16 +71,24 @@ ExecCredentialResult runExecPlugin(const ExecConfig& plugin, std::chrono::second
   int out_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return {std::nullopt, "exec plugin: cannot create a pipe"};
   std::vector<std::string> env_strings;
+  env_strings.reserve(64 + plugin.env.size());
   for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  for (const auto& [name, value] : plugin.env) env_strings.push_back(name + "=" + value);
+  for (const auto& [name, value] : plugin.env) {
+    std::string entry = name;
+    entry += '=';
+    entry += value;
+    env_strings.push_back(std::move(entry));
+  }
   env_strings.push_back(R"(KUBERNETES_EXEC_INFO={"apiVersion":")" + plugin.api_version +
                         R"(","kind":"ExecCredential","spec":{"interactive":false}})");
   std::vector<std::string> argv_strings = {plugin.command};
   argv_strings.insert(argv_strings.end(), plugin.args.begin(), plugin.args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_strings.size() + 1);
   for (auto& a : argv_strings) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
 

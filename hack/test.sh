@@ -10,6 +10,8 @@ echo "== unit and integration tests (ctest)"
 (cd build && ctest --output-on-failure -j 2 --timeout 300)
 echo "== formatting (clang-format)"
 bash hack/check-format.sh
+echo "== static analysis (clang-tidy)"
+bash hack/check-tidy.sh
 echo "== Helm chart (lint, every mode, schema rejections) and deploy/ freshness"
 bash hack/check-chart.sh
 bash hack/gen-deploy.sh --check

@@ -102,7 +102,7 @@ void WebhookServer::installRoutes() {
     admission::ReviewResponse review =
         handler_.handle(request.method, request.get_header_value("Content-Type"), request.body);
     response.status = review.http_status;
-    response.set_content(std::move(review.body), review.content_type);
+    response.set_content(review.body, review.content_type);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (review.outcome != admission::Outcome::kRejected) metrics_.observeAdmissionSeconds(seconds);

@@ -94,7 +94,7 @@ IdentitySources makeIdentitySources(const config::Config& config,
     publishCacheMetrics(metrics, *client, *cache);
     sources.debug_dump = [cache] { return cache->dumpJson(); };
     cache->start();
-    sources.stoppers.push_back([cache] { cache->stop(); });
+    sources.stoppers.emplace_back([cache] { cache->stop(); });
 
     if (config.watch_config_map) {
       sources.role_mappings = std::make_unique<identity::RoleMappingStore>();
@@ -115,8 +115,8 @@ IdentitySources makeIdentitySources(const config::Config& config,
           });
       sources.owned.push_back(watch);
       watch->start();
-      sources.stoppers.push_back([watch] { watch->stop(); });
-      sources.readiness.push_back([watch](std::string* reason) {
+      sources.stoppers.emplace_back([watch] { watch->stop(); });
+      sources.readiness.emplace_back([watch](std::string* reason) {
         if (watch->synced()) return true;
         *reason = "ConfigMap pod-identity-webhook not synced yet" +
                   (watch->lastError().empty() ? std::string() : ": " + watch->lastError());
@@ -145,8 +145,8 @@ IdentitySources makeIdentitySources(const config::Config& config,
     auto certificates = std::make_shared<certs::SelfSignedCertificates>(*sources.api, options);
     sources.owned.push_back(certificates);
     certificates->start();
-    sources.stoppers.push_back([certificates] { certificates->stop(); });
-    sources.readiness.push_back([certificates](std::string* reason) {
+    sources.stoppers.emplace_back([certificates] { certificates->stop(); });
+    sources.readiness.emplace_back([certificates](std::string* reason) {
       if (certificates->ready()) return true;
       *reason = "built-in certificates not in place yet";
       return false;
@@ -174,7 +174,7 @@ IdentitySources makeIdentitySources(const config::Config& config,
   }
 
   identity::ServiceAccountSource* service_accounts = sources.service_accounts.get();
-  sources.readiness.push_back(
+  sources.readiness.emplace_back(
       [service_accounts](std::string* reason) { return service_accounts->ready(reason); });
   sources.resolver = std::make_unique<identity::IdentityResolver>(
       resolver_options, *sources.service_accounts, sources.role_mappings.get(),

@@ -30,7 +30,7 @@ struct ServerOptions {
   // cpp-httplib serves a connection on one worker for its whole keep-alive life, so this
   // bounds how many kube-apiserver connections are served at once.
   std::size_t worker_threads = 64;
-  std::size_t max_request_bytes = 3 * 1024 * 1024;
+  std::size_t max_request_bytes = std::size_t{3} * 1024 * 1024;
   std::chrono::seconds read_timeout{10};
   std::chrono::seconds write_timeout{10};
   // Idle keep-alive connections are closed after this; it also bounds how long shutdown

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs clang-tidy (.clang-tidy; warnings are errors) over every product source file, using
+# the compile commands of ${BUILD_DIR:-build}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir="${BUILD_DIR:-build}"
+[[ -f "$build_dir/compile_commands.json" ]] || bash hack/build.sh >/dev/null
+mapfile -t files < <(git ls-files -co --exclude-standard -- 'src/*.cpp')
+failed=0
+export build_dir
+printf '%s\n' "${files[@]}" | xargs -P "$(nproc)" -I{} sh -c \
+  'clang-tidy --quiet -p "$build_dir" "{}" 2>/dev/null | grep -E "(warning|error):" || true' >/tmp/irsa-tidy.$$ 
+if [[ -s /tmp/irsa-tidy.$$ ]]; then
+  cat /tmp/irsa-tidy.$$; failed=1
+fi
+rm -f /tmp/irsa-tidy.$$
+((failed == 0)) && echo "clang-tidy: ${#files[@]} files clean"
+exit $failed

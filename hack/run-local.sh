@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash hack/setup.sh
-BUILD_TYPE=Release bash hack/build.sh -DIRSA_BUILD_TESTS=OFF
+BUILD_DIR=build-release BUILD_TYPE=Release bash hack/build.sh -DIRSA_BUILD_TESTS=OFF
 bash hack/dev-certs.sh .dev-certs
 cat <<MSG
 irsa-webhook is starting on https://127.0.0.1:8443 (metrics on http://127.0.0.1:9999/metrics).
@@ -13,7 +13,7 @@ Try, from another terminal:
   curl --cacert .dev-certs/ca.crt -H 'Content-Type: application/json' \\
     --data @examples/review.json https://127.0.0.1:8443/mutate
 MSG
-exec build/irsa-webhook \
+exec build-release/irsa-webhook \
   --bind-address=127.0.0.1 --port=8443 --metrics-port=9999 \
   --tls-cert=.dev-certs/tls.crt --tls-key=.dev-certs/tls.key \
   --service-accounts-file=examples/service-accounts.yaml \

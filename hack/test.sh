@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash hack/setup.sh
-bash hack/build.sh
+bash hack/build.sh -DIRSA_BUILD_TESTS=ON -DIRSA_BUILD_BENCH=OFF
 echo "== unit and integration tests (ctest)"
 (cd build && ctest --output-on-failure -j 2 --timeout 300)
 echo "== formatting (clang-format)"

@@ -159,10 +159,14 @@ ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view c
     }
   }
 
-  const json out = {{"apiVersion", api_version},
-                    {"kind", "AdmissionReview"},
-                    {"response", std::move(admission_response)}};
-  response.body = out.dump(-1, ' ', false, json::error_handler_t::replace);
+  // The envelope is written as text around the serialized response: building it as a json
+  // value would deep-copy the response (patch included) once more.
+  response.body.reserve(96 + api_version.size());
+  response.body = R"({"apiVersion":)";
+  response.body += json(api_version).dump();
+  response.body += R"(,"kind":"AdmissionReview","response":)";
+  response.body += admission_response.dump(-1, ' ', false, json::error_handler_t::replace);
+  response.body += '}';
   return response;
 }
 

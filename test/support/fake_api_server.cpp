@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "irsa/encoding/base64.h"
@@ -242,8 +243,12 @@ void FakeApiServer::installRoutes() {
               return true;
             }
             std::string out;
-            for (const Event& event : events_) {
-              if (event.rv <= *cursor) continue;
+            // Events are ordered by resourceVersion: start after the cursor, not at the front.
+            const auto first =
+                std::upper_bound(events_.begin(), events_.end(), *cursor,
+                                 [](std::uint64_t rv, const Event& e) { return rv < e.rv; });
+            for (auto it = first; it != events_.end(); ++it) {
+              const Event& event = *it;
               *cursor = event.rv;
               if (!matches(event.kind, event.ns, event.object)) continue;
               out += json{{"type", event.type}, {"object", event.object}}.dump() + "\n";

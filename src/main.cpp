@@ -91,6 +91,7 @@ int serve(const Config& config) {
   sigwait(&signals, &received);
   spdlog::info("received {}, shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
   server.shutdown(config.shutdown_drain_delay);
+  spdlog::info("admission server stopped; stopping watches");
   sources.stop();
   spdlog::info("stopped");
   return 0;

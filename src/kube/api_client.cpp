@@ -225,7 +225,10 @@ ApiResponse ApiClient::stream(const std::string& path,
   limiter_.acquire();
   auto connection = connect(read_timeout);
   {
+    // cancelStreams() stops only registered streams; one that registers after it ran sees
+    // the cancel flag here instead (the caller sets it before calling cancelStreams()).
     std::lock_guard lock(pool_mutex_);
+    if (cancel.load()) return {0, {}, "cancelled"};
     streaming_.push_back(connection.get());
   }
   httplib::Headers headers = {{"Accept", "application/json"}, {"User-Agent", "irsa-webhook"}};
@@ -236,9 +239,11 @@ ApiResponse ApiClient::stream(const std::string& path,
   stats_.requests.fetch_add(1, std::memory_order_relaxed);
   auto result = connection->Get(
       path, headers,
-      [&status](const httplib::Response& response) {
+      [&status, &cancel](const httplib::Response& response) {
         status = response.status;
-        return true;
+        // A stop that came while this request was still connecting could not shut its
+        // socket down; stop here rather than wait for the first event.
+        return !cancel.load();
       },
       [&](const char* data, std::size_t length) {
         if (cancel.load()) return false;

@@ -211,6 +211,7 @@ void WebhookServer::shutdown(std::chrono::milliseconds drain) {
   }
   server_->stop();
   metrics_server_->stop();
+  spdlog::info("listener closed; finishing in-flight requests and idle keep-alive connections");
   // listen_after_bind returns once the worker pool has finished in-flight requests.
   if (server_thread_.joinable()) server_thread_.join();
   if (metrics_thread_.joinable()) metrics_thread_.join();

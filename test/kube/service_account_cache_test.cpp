@@ -196,6 +196,21 @@ TEST_F(CacheTest, HundredThousandServiceAccounts) {
   EXPECT_EQ(roleOf(cache_->peek("ns-1", "sa-1")), "<none>");
 }
 
+TEST_F(CacheTest, StopIsPromptWhateverTheReflectorIsDoing) {
+  // Stopping right after start races the reflector opening its watch; a stream opened just
+  // after cancelStreams() must still see the stop and not wait for the watch timeout.
+  api_.setBookmarks(false);
+  client_ = std::make_unique<ApiClient>(clientConfig(), 1000, 1000);
+  for (int round = 0; round < 20; ++round) {
+    ServiceAccountCache cache(*client_, {});
+    cache.start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(round));
+    const auto started = std::chrono::steady_clock::now();
+    cache.stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s) << "round " << round;
+  }
+}
+
 TEST_F(CacheTest, ConfigMapWatchDeliversTheKeyAndChanges) {
   client_ = std::make_unique<ApiClient>(clientConfig(), 1000, 1000);
   std::mutex mutex;

@@ -162,6 +162,11 @@ void FakeApiServer::expireHistory() {
   changed_.notify_all();
 }
 
+void FakeApiServer::setBookmarks(bool enabled) {
+  std::lock_guard lock(mutex_);
+  bookmarks_ = enabled;
+}
+
 void FakeApiServer::setResponseDelay(std::chrono::milliseconds delay) {
   std::lock_guard lock(mutex_);
   delay_ = delay;
@@ -253,6 +258,7 @@ void FakeApiServer::installRoutes() {
               if (!matches(event.kind, event.ns, event.object)) continue;
               out += json{{"type", event.type}, {"object", event.object}}.dump() + "\n";
             }
+            if (out.empty() && !bookmarks_) return true;
             if (out.empty()) {
               // Bookmarks keep the resourceVersion current while nothing changes.
               out = json{{"type", "BOOKMARK"},

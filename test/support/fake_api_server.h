@@ -49,6 +49,9 @@ class FakeApiServer {
   void sendHalfEventAndClose();                  // writes half an event, then ends watches
   void expireHistory();                          // watches from older versions get 410 Gone
   void setResponseDelay(std::chrono::milliseconds delay);
+  // Real API servers send bookmarks about once a minute; with false, an idle watch sends
+  // nothing at all, so a client must not rely on traffic to notice it should stop.
+  void setBookmarks(bool enabled);
 
   int listRequests() const { return list_requests_; }
   int watchRequests() const { return watch_requests_; }
@@ -85,6 +88,7 @@ class FakeApiServer {
   int fail_status_ = 500;
   std::uint64_t close_generation_ = 0;
   bool half_event_ = false;
+  bool bookmarks_ = true;
   bool stopping_ = false;
   std::chrono::milliseconds delay_{0};
   std::atomic<int> list_requests_{0};

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "irsa/certs/generate.h"
@@ -37,8 +38,17 @@ json secretData(const WebhookCertificates& certificates) {
           {"tls.key", encoding::base64Encode(certificates.serving.private_key)}};
 }
 
-// Write-then-rename so the certificate store never reads half a file.
+// Write-then-rename so the certificate store never reads half a file. Unchanged content is
+// not rewritten, so the periodic check does not trigger a reload every minute.
 bool writeAtomically(const std::string& path, const std::string& content) {
+  {
+    std::ifstream existing(path, std::ios::binary);
+    if (existing) {
+      const std::string current((std::istreambuf_iterator<char>(existing)),
+                                std::istreambuf_iterator<char>());
+      if (current == content) return true;
+    }
+  }
   const std::string temporary = path + ".tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);

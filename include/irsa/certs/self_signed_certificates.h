@@ -20,7 +20,8 @@ struct SelfSignedOptions {
   std::string key_file;          // and tls.key
   std::chrono::hours validity{24 * 365};
   std::chrono::hours renew_before{24 * 30};
-  std::chrono::minutes check_interval{60};
+  // Also how soon a caBundle reset by a manifest re-apply is repaired.
+  std::chrono::minutes check_interval{1};
 };
 
 // Built-in certificate mode: keeps a CA and serving certificate in a Secret shared by all

@@ -132,17 +132,11 @@ IdentitySources makeIdentitySources(const config::Config& config,
           "not --service-accounts-file";
       return sources;
     }
-    certs::SelfSignedOptions options;
-    options.namespace_name = config.namespace_name;
-    options.secret_name = config.cert_secret_name;
-    options.service_name = config.service_name;
-    options.webhook_config_name = config.webhook_config_name;
-    options.certificate_file = config.tls_cert;
-    options.key_file = config.tls_key;
     std::error_code ignored;
     std::filesystem::create_directories(std::filesystem::path(config.tls_cert).parent_path(),
                                         ignored);
-    auto certificates = std::make_shared<certs::SelfSignedCertificates>(*sources.api, options);
+    auto certificates =
+        std::make_shared<certs::SelfSignedCertificates>(*sources.api, selfSignedOptions(config));
     sources.owned.push_back(certificates);
     certificates->start();
     sources.stoppers.emplace_back([certificates] { certificates->stop(); });

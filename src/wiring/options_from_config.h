@@ -3,6 +3,7 @@
 // Flag values -> the option structs of the modules, in one place for the server and the
 // `mutate` subcommand alike.
 
+#include "irsa/certs/self_signed_certificates.h"
 #include "irsa/config/config.h"
 #include "irsa/identity/identity_resolver.h"
 #include "irsa/mutate/options.h"
@@ -28,6 +29,17 @@ inline identity::ResolverOptions resolverOptions(const config::Config& c) {
   options.annotation_prefix = c.annotation_prefix;
   options.default_audience = c.token_audience;
   options.default_regional_sts = c.sts_regional_endpoint;
+  return options;
+}
+
+inline certs::SelfSignedOptions selfSignedOptions(const config::Config& c) {
+  certs::SelfSignedOptions options;
+  options.namespace_name = c.namespace_name;
+  options.secret_name = c.cert_secret_name;
+  options.service_name = c.service_name;
+  options.webhook_config_name = c.webhook_config_name;
+  options.certificate_file = c.tls_cert;
+  options.key_file = c.tls_key;
   return options;
 }
 

@@ -12,26 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string base64Decode(const std::string& in) {
-  static const std::string kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int value = 0;
-  int bits = -8;
-  for (const char c : in) {
-    if (c == '=') break;
-    const auto index = kAlphabet.find(c);
-    if (index == std::string::npos) return "<invalid base64>";
-    value = ((value << 6) | static_cast<int>(index)) & 0xFFFFFF;
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((value >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
 json podReview(const std::string& api_version = "admission.k8s.io/v1") {
   json review = json::parse(R"({
     "kind": "AdmissionReview",
@@ -97,7 +77,9 @@ TEST_F(ReviewHandlerTest, V1PodCreateGetsABase64JsonPatch) {
   EXPECT_EQ(body["response"]["auditAnnotations"]["mode"], "web-identity");
   EXPECT_EQ(body["response"]["auditAnnotations"]["role-arn"], "arn:aws:iam::111122223333:role/app");
   EXPECT_FALSE(body["response"].contains("warnings"));
-  const json patch = json::parse(base64Decode(body["response"]["patch"]));
+  const json patch =
+      json::parse(encoding::base64Decode(body["response"]["patch"].get<std::string>())
+                      .value_or("<bad base64>"));
   const json pod = podReview()["request"]["object"].patch(patch);
   EXPECT_EQ(pod["spec"]["containers"][0]["env"][0]["name"], "AWS_ROLE_ARN");
   EXPECT_EQ(pod["spec"]["volumes"][0]["name"], "aws-iam-token");
@@ -266,7 +248,10 @@ TEST(InputChecks, Base64MatchesRfc4648Vectors) {
   EXPECT_EQ(encoding::base64Encode("fooba"), "Zm9vYmE=");
   EXPECT_EQ(encoding::base64Encode("foobar"), "Zm9vYmFy");
   const std::string binary("\xff\x00\x10z", 4);
-  EXPECT_EQ(base64Decode(encoding::base64Encode(binary)), binary);
+  EXPECT_EQ(encoding::base64Decode(encoding::base64Encode(binary)), binary);
+  EXPECT_EQ(encoding::base64Decode("Zm9vYmE="), "fooba");
+  EXPECT_EQ(encoding::base64Decode("Zm9v\nYmFy"), "foobar") << "line breaks are skipped";
+  EXPECT_FALSE(encoding::base64Decode("Zm9v!").has_value());
 }
 
 TEST(InputChecks, NestingDepthCountsObjectsAndArrays) {

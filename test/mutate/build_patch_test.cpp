@@ -131,6 +131,39 @@ TEST(PodIdentityJitter, DrawsOnlyForTheDefault) {
   EXPECT_EQ(draws, 1);
 }
 
+// --- Result metadata: audit annotations and warnings (spec 1 and 5, "Better") -------------
+
+TEST(AuditAndWarnings, NothingReportedWhenThereIsNoPatch) {
+  Identity identity = webIdentity();
+  identity.role_arn = "not-an-arn";
+  const json pod = simplePod().patch(buildPatch(simplePod(), identity, {}, kMaxRandom).patch);
+  const MutationResult again = buildPatch(pod, identity, {}, kMaxRandom);
+  EXPECT_TRUE(again.patch.empty());
+  EXPECT_TRUE(again.warnings.empty());
+  EXPECT_TRUE(again.audit_annotations.empty());
+}
+
+TEST(AuditAndWarnings, InvalidRoleArnWarnsOnceOnOneLineNamingTheArn) {
+  Identity identity = webIdentity();
+  identity.role_arn = "my-role";
+  const MutationResult result = buildPatch(simplePod(), identity, {}, kMaxRandom);
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_NE(result.warnings[0].find("\"my-role\""), std::string::npos);
+  EXPECT_EQ(result.warnings[0].find('\n'), std::string::npos);
+  EXPECT_EQ(result.audit_annotations.at("mode"), "web-identity");
+  EXPECT_EQ(result.audit_annotations.at("role-arn"), "my-role");
+}
+
+TEST(AuditAndWarnings, PodIdentityReportsModeOnlyAndNeverWarnsAboutRoles) {
+  Identity identity;
+  identity.mode = IdentityMode::kPodIdentity;
+  identity.role_arn = "leftover-not-an-arn";
+  const MutationResult result = buildPatch(simplePod(), identity, {}, kMaxRandom);
+  EXPECT_TRUE(result.warnings.empty());
+  EXPECT_EQ(result.audit_annotations,
+            (std::map<std::string, std::string>{{"mode", "pod-identity"}}));
+}
+
 // --- Robustness: odd shapes never throw, never produce an invalid patch ---------------------
 
 TEST(Robustness, WrongTypesAreTreatedAsAbsent) {

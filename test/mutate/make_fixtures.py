@@ -309,6 +309,191 @@ case("pod-identity-custom-options", "All container-credentials flags are honoure
               "containerCredentialsTokenVolumeName": "pi-vol", "containerCredentialsTokenPath": "tok",
               "containerCredentialsFullUri": "http://[fd00:ec2::23]/v1/credentials"})
 
+# --- More partial-presence, precedence and shape cases ------------------------------------
+REGIONAL = dict(WEB, regionalSts=True)
+OPTS_REGION = {"awsDefaultRegion": "eu-west-1"}
+STS = env("AWS_STS_REGIONAL_ENDPOINTS", "regional")
+REGION_PAIR = [env("AWS_DEFAULT_REGION", "eu-west-1"), env("AWS_REGION", "eu-west-1")]
+
+ALREADY_2 = [env("AWS_WEB_IDENTITY_TOKEN_FILE", "/own/token"), env("AWS_DEFAULT_REGION", "us-east-2"),
+             env("AWS_STS_REGIONAL_ENDPOINTS", "legacy")]
+case("web-already-configured-token-file-and-default-region",
+     "TOKEN_FILE + AWS_DEFAULT_REGION + STS also counts as configured: untouched (spec 2.2)",
+     pod([c("own", env=ALREADY_2)]),
+     pod([c("own", env=ALREADY_2)], volumes=[irsa_volume()]),
+     identity=REGIONAL, options=OPTS_REGION)
+
+ROLE_AND_REGION = [env("AWS_ROLE_ARN", "arn:aws:iam::999999999999:role/own"), env("AWS_REGION", "us-east-2")]
+case("web-credentials-and-region-without-sts",
+     "Credentials + region but no STS variable: not configured, only STS and the mount are added (spec 2.2)",
+     pod([c(env=ROLE_AND_REGION)]),
+     pod([c(env=ROLE_AND_REGION + [STS], volumeMounts=[irsa_mount()])], volumes=[irsa_volume()]),
+     identity=REGIONAL, options=OPTS_REGION)
+
+REGION_AND_STS = [env("AWS_REGION", "us-east-2"), env("AWS_STS_REGIONAL_ENDPOINTS", "regional")]
+case("web-region-and-sts-without-credentials",
+     "Region + STS preset but no credentials: the pair and the mount are added (spec 2.2)",
+     pod([c(env=REGION_AND_STS)]),
+     pod([c(env=REGION_AND_STS + irsa_env(), volumeMounts=[irsa_mount()])], volumes=[irsa_volume()]),
+     identity=REGIONAL, options=OPTS_REGION)
+
+case("web-credentials-and-sts-without-region",
+     "Credentials + STS but no region: only the region pair and the mount are added (spec 2.2)",
+     pod([c(env=[env("AWS_ROLE_ARN", "arn:aws:iam::999999999999:role/own"), STS])]),
+     pod([c(env=[env("AWS_ROLE_ARN", "arn:aws:iam::999999999999:role/own"), STS] + REGION_PAIR,
+            volumeMounts=[irsa_mount()])], volumes=[irsa_volume()]),
+     identity=REGIONAL, options=OPTS_REGION)
+
+case("web-region-option-unset-no-region-vars",
+     "Without --aws-default-region no region variables are added, even with regional STS (spec 2.2)",
+     pod([c()]),
+     pod([c(env=[STS] + irsa_env(), volumeMounts=[irsa_mount()])], volumes=[irsa_volume()]),
+     identity=REGIONAL)
+
+case("web-mixed-containers-indices",
+     "Each container is patched at its own index; empty arrays get per-item adds, null ones a whole array (spec 2.4)",
+     pod([c("a", env=[], volumeMounts=[]), c("b", env=None, volumeMounts=None), c("c", env=ALREADY)],
+         init=[c("i", env=[env("X", "1")])]),
+     pod([c("a", env=irsa_env(), volumeMounts=[irsa_mount()]),
+          c("b", env=irsa_env(), volumeMounts=[irsa_mount()]), c("c", env=ALREADY)],
+         init=[c("i", env=[env("X", "1")] + irsa_env(), volumeMounts=[irsa_mount()])],
+         volumes=[irsa_volume()]))
+
+case("web-empty-volumes-array", "An empty volumes array is appended to (spec 2.1, 2.4)",
+     pod([c()], volumes=[]),
+     pod([c(env=irsa_env(), volumeMounts=[irsa_mount()])], volumes=[irsa_volume()]))
+
+case("web-existing-volume-and-mount-env-only",
+     "Volume and mount already there: only the env pair is added (spec 2.1, 2.2)",
+     pod([c(volumeMounts=[irsa_mount()])], volumes=[irsa_volume(expiration=1000)]),
+     pod([c(volumeMounts=[irsa_mount()], env=irsa_env())], volumes=[irsa_volume(expiration=1000)]))
+
+case("web-expiration-flag-below-minimum",
+     "A --token-expiration below 600 is raised to 600 too (spec 1)",
+     pod([c()]), pod([c(env=irsa_env(), volumeMounts=[irsa_mount()])], volumes=[irsa_volume(expiration=600)]),
+     options={"defaultTokenExpiration": 300})
+
+case("web-expiration-negative-pod-annotation", "A negative Pod annotation parses and becomes 600 (spec 1)",
+     pod([c()], annotations={"eks.amazonaws.com/token-expiration": "-5"}),
+     pod([c(env=irsa_env(), volumeMounts=[irsa_mount()])],
+         annotations={"eks.amazonaws.com/token-expiration": "-5"}, volumes=[irsa_volume(expiration=600)]),
+     identity=dict(WEB, tokenExpiration=3600))
+
+case("web-expiration-signed-pod-annotation", "strconv.ParseInt accepts a leading '+' (spec 1)",
+     pod([c()], annotations={"eks.amazonaws.com/token-expiration": "+4000"}),
+     pod([c(env=irsa_env(), volumeMounts=[irsa_mount()])],
+         annotations={"eks.amazonaws.com/token-expiration": "+4000"}, volumes=[irsa_volume(expiration=4000)]))
+
+case("web-expiration-invalid-pod-annotation-falls-to-flag",
+     "An invalid Pod annotation without an SA value falls back to the flag (spec 1)",
+     pod([c()], annotations={"eks.amazonaws.com/token-expiration": " 3600"}),
+     pod([c(env=irsa_env(), volumeMounts=[irsa_mount()])],
+         annotations={"eks.amazonaws.com/token-expiration": " 3600"}, volumes=[irsa_volume(expiration=7200)]),
+     options={"defaultTokenExpiration": 7200})
+
+PREFIX = "corp~x.io/team"
+case("web-prefix-with-tilde-and-slash",
+     "An annotation prefix containing '~' and '/' is matched literally (spec 1)",
+     pod([c("app"), c("skip")], annotations={PREFIX + "/skip-containers": "skip",
+                                              PREFIX + "/token-expiration": "900"}),
+     pod([c("app", env=irsa_env(), volumeMounts=[irsa_mount()]), c("skip")],
+         annotations={PREFIX + "/skip-containers": "skip", PREFIX + "/token-expiration": "900"},
+         volumes=[irsa_volume(expiration=900)]),
+     options={"annotationPrefix": PREFIX})
+
+case("web-skip-containers-escaped-quote-and-special-names",
+     "A doubled quote inside quotes is one quote; names with '~' and '/' are compared as is (spec 1)",
+     pod([c('we"ird'), c("a~b/c"), c("app")],
+         annotations={"eks.amazonaws.com/skip-containers": '"we""ird",a~b/c'}),
+     pod([c('we"ird'), c("a~b/c"), c("app", env=irsa_env(), volumeMounts=[irsa_mount()])],
+         annotations={"eks.amazonaws.com/skip-containers": '"we""ird",a~b/c'}, volumes=[irsa_volume()]))
+
+case("web-skip-containers-trailing-space-not-trimmed",
+     "'app ' (trailing space) does not skip 'app' (spec 1)",
+     pod([c("app")], annotations={"eks.amazonaws.com/skip-containers": "app "}),
+     pod([c("app", env=irsa_env(), volumeMounts=[irsa_mount()])],
+         annotations={"eks.amazonaws.com/skip-containers": "app "}, volumes=[irsa_volume()]))
+
+case("web-skip-containers-bare-quote-unparseable",
+     "A quote inside an unquoted field is a CSV error: nothing is skipped (spec 1)",
+     pod([c("app"), c("side")], annotations={"eks.amazonaws.com/skip-containers": 'side,ap"p'}),
+     pod([c("app", env=irsa_env(), volumeMounts=[irsa_mount()]),
+          c("side", env=irsa_env(), volumeMounts=[irsa_mount()])],
+         annotations={"eks.amazonaws.com/skip-containers": 'side,ap"p'}, volumes=[irsa_volume()]))
+
+case("web-ephemeral-only-pod-gets-volume",
+     "A Pod whose only non-ephemeral list is empty still gets the volume; ephemeral containers never change (spec 2.1, 2.2)",
+     pod([], extra_spec={"ephemeralContainers": [c("debug", env=[env("A", "1")])]}),
+     pod([], extra_spec={"ephemeralContainers": [c("debug", env=[env("A", "1")])]}, volumes=[irsa_volume()]))
+
+case("web-windows-with-custom-mount-path",
+     "Windows path conversion applies to --token-mount-path too; mountPath stays POSIX (spec 2.3)",
+     pod([c()], extra_spec={"nodeSelector": {"kubernetes.io/os": "windows", "disk": "ssd"}}),
+     pod([c(env=irsa_env(token_file="C:\\aws\\creds\\token"), volumeMounts=[irsa_mount("/aws/creds")])],
+         extra_spec={"nodeSelector": {"kubernetes.io/os": "windows", "disk": "ssd"}}, volumes=[irsa_volume()]),
+     options={"tokenMountPath": "/aws/creds"})
+
+case("pod-identity-already-configured-container-untouched",
+     "FULL_URI + region + STS preset: that container is left alone; others get everything (spec 4)",
+     pod([c("own", env=[env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://own"), env("AWS_REGION", "x"),
+                        STS]), c("other")]),
+     pod([c("own", env=[env("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://own"), env("AWS_REGION", "x"), STS]),
+          c("other", env=PI_ENV, volumeMounts=[PI_MOUNT_ENTRY])],
+         labels={"eks.amazonaws.com/pod-identity": "enabled"}, volumes=[pi_volume(80000)]),
+     identity=PI, random=80000)
+
+PI_TOKEN_PRESET = [env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/own/tok"),
+                   env("AWS_DEFAULT_REGION", "x"), STS]
+case("pod-identity-already-configured-token-file",
+     "AUTHORIZATION_TOKEN_FILE + AWS_DEFAULT_REGION + STS also counts as configured (spec 4)",
+     pod([c(env=PI_TOKEN_PRESET)]),
+     pod([c(env=PI_TOKEN_PRESET)], labels={"eks.amazonaws.com/pod-identity": "enabled"},
+         volumes=[pi_volume(80000)]),
+     identity=dict(PI, regionalSts=True), random=80000, options=OPTS_REGION)
+
+case("pod-identity-preset-token-file-blocks-pair",
+     "A preset AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE blocks the pair (spec 4)",
+     pod([c(env=[env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/own/tok")])]),
+     pod([c(env=[env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "/own/tok")], volumeMounts=[PI_MOUNT_ENTRY])],
+         labels={"eks.amazonaws.com/pod-identity": "enabled"}, volumes=[pi_volume(80000)]),
+     identity=PI, random=80000)
+
+case("pod-identity-pod-annotation-86400-jittered",
+     "Exactly 86400, even from the Pod annotation, is replaced by the random value (spec 4)",
+     pod([c()], annotations={"eks.amazonaws.com/token-expiration": "86400"}),
+     pod([c(env=PI_ENV, volumeMounts=[PI_MOUNT_ENTRY])], labels={"eks.amazonaws.com/pod-identity": "enabled"},
+         annotations={"eks.amazonaws.com/token-expiration": "86400"}, volumes=[pi_volume(83000)]),
+     identity=dict(PI, tokenExpiration=3600), random=83000)
+
+case("pod-identity-label-present-special-label-keys",
+     "The label already 'enabled' next to keys with '~' and '/': no label operation (spec 4, 2.4)",
+     pod([c()], labels={"a~b/c": "x", "eks.amazonaws.com/pod-identity": "enabled"}),
+     pod([c(env=PI_ENV, volumeMounts=[PI_MOUNT_ENTRY])],
+         labels={"a~b/c": "x", "eks.amazonaws.com/pod-identity": "enabled"}, volumes=[pi_volume(80000)]),
+     identity=PI, random=80000)
+
+case("pod-identity-label-wrong-value-set-to-enabled",
+     "A pod-identity label with another value is set to 'enabled' (spec 4)",
+     pod([c()], labels={"eks.amazonaws.com/pod-identity": "disabled"}),
+     pod([c(env=PI_ENV, volumeMounts=[PI_MOUNT_ENTRY])],
+         labels={"eks.amazonaws.com/pod-identity": "enabled"}, volumes=[pi_volume(80000)]),
+     identity=PI, random=80000)
+
+case("pod-identity-init-sidecar-and-skip",
+     "Init containers and native sidecars are mutated and skip-containers applies in Pod Identity mode (spec 1, 4)",
+     pod([c("app"), c("skipme")], init=[c("sidecar", restartPolicy="Always")],
+         annotations={"eks.amazonaws.com/skip-containers": "skipme"}),
+     pod([c("app", env=PI_ENV, volumeMounts=[PI_MOUNT_ENTRY]), c("skipme")],
+         init=[c("sidecar", restartPolicy="Always", env=PI_ENV, volumeMounts=[PI_MOUNT_ENTRY])],
+         annotations={"eks.amazonaws.com/skip-containers": "skipme"},
+         labels={"eks.amazonaws.com/pod-identity": "enabled"}, volumes=[pi_volume(80000)]),
+     identity=PI, random=80000)
+
+pi_done = pod([c(env=PI_ENV, volumeMounts=[PI_MOUNT_ENTRY])], labels={"eks.amazonaws.com/pod-identity": "enabled"},
+              volumes=[pi_volume(80000)])
+case("pod-identity-already-mutated-no-patch", "A Pod Identity Pod that has everything gets no patch (spec 2.4, 4)",
+     pi_done, pi_done, identity=PI, random=80000, audit={})
+
 os.makedirs(os.path.join(HERE, "fixtures"), exist_ok=True)
 for name, data in fixtures.items():
     with open(os.path.join(HERE, "fixtures", name + ".json"), "w") as f:

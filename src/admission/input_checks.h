@@ -1,6 +1,7 @@
 #pragma once
 
-// Cheap checks that run before the JSON parser sees a body.
+// Cheap checks that run before the JSON parser sees a body. (Nesting depth is checked by
+// the parser itself: encoding::parseFiltered stops at ReviewLimits::max_nesting_depth.)
 
 #include <cstddef>
 #include <string>
@@ -10,10 +11,5 @@ namespace irsa::admission {
 
 // True for "application/json" with optional parameters ("; charset=utf-8"), any case.
 bool isJsonContentType(std::string_view content_type);
-
-// True when arrays/objects in `body` nest deeper than `max_depth`. Scans bytes without
-// recursion and skips string contents, so a 100k-deep document is refused in linear time
-// before the parser builds anything.
-bool exceedsNestingDepth(std::string_view body, std::size_t max_depth);
 
 }  // namespace irsa::admission

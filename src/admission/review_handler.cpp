@@ -4,6 +4,7 @@
 
 #include "admission/input_checks.h"
 #include "irsa/encoding/base64.h"
+#include "irsa/encoding/filtered_json.h"
 #include "irsa/mutate/build_patch.h"
 
 namespace irsa::admission {
@@ -52,6 +53,26 @@ std::string stringAt(const json* object, const char* key) {
   return it != object->end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// Everything handle() reads; the rest of the review (most of the Pod) is validated but
+// never built.
+encoding::JsonFilter reviewFieldsRead(const mutate::MutationOptions& options) {
+  using encoding::JsonFilter;
+  JsonFilter request;
+  request.member("uid").member("operation").member("subResource").member("namespace");
+  request.member("kind", JsonFilter().member("group").member("kind"));
+  request.member("object", mutate::podFieldsRead(options));
+  JsonFilter review;
+  review.member("apiVersion").member("kind").member("request", std::move(request));
+  return review;
+}
+
+void appendStringMember(std::string& out, std::string_view key, std::string_view value) {
+  out += ',';
+  encoding::appendJsonString(out, key);
+  out += ':';
+  encoding::appendJsonString(out, value);
+}
+
 }  // namespace
 
 ReviewHandler::ReviewHandler(mutate::MutationOptions options, IdentityLookup lookup,
@@ -59,7 +80,8 @@ ReviewHandler::ReviewHandler(mutate::MutationOptions options, IdentityLookup loo
     : options_(std::move(options)),
       lookup_(std::move(lookup)),
       random_int_(std::move(random_int)),
-      limits_(limits) {}
+      limits_(limits),
+      review_filter_(reviewFieldsRead(options_)) {}
 
 ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view content_type,
                                      std::string_view body) const {
@@ -69,12 +91,17 @@ ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view c
     return reject(415, "unsupported content type \"" + std::string(content_type) +
                            "\"; expected application/json");
   }
-  if (exceedsNestingDepth(body, limits_.max_nesting_depth)) {
-    return reject(400, "request body nests deeper than " +
-                           std::to_string(limits_.max_nesting_depth) + " levels");
+  encoding::FilteredJson parsed =
+      encoding::parseFiltered(body, review_filter_, limits_.max_nesting_depth);
+  if (parsed.error) {
+    if (parsed.error->kind == encoding::JsonParseError::Kind::kTooDeep) {
+      return reject(400, "request body nests deeper than " +
+                             std::to_string(limits_.max_nesting_depth) + " levels");
+    }
+    return reject(400, "request body is not valid JSON: " + parsed.error->message + " at byte " +
+                           std::to_string(parsed.error->offset));
   }
-  json review = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (review.is_discarded()) return reject(400, "request body is not valid JSON");
+  const json& review = parsed.value;
   if (!review.is_object()) return reject(400, "AdmissionReview must be a JSON object");
 
   std::string error;
@@ -117,7 +144,11 @@ ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view c
     return reject(400, error);
   }
 
-  json admission_response = {{"uid", response.uid}, {"allowed", true}};
+  // The response is written as text: it is a handful of strings around the patch, and
+  // building it as a json value would copy the patch once more.
+  std::string admission_response = R"({"uid":)";
+  encoding::appendJsonString(admission_response, response.uid);
+  admission_response += R"(,"allowed":true)";
   const bool is_pod_create =
       kind_group.empty() && kind_kind == "Pod" && sub_resource.empty() && operation == "CREATE";
   if (!is_pod_create) {
@@ -148,24 +179,40 @@ ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view c
           mutate::buildPatch(*object, *found.identity, options_, random_int_);
       if (!mutation.patch.empty()) {
         response.outcome = Outcome::kMutated;
-        admission_response["patchType"] = "JSONPatch";
-        admission_response["patch"] = encoding::base64Encode(
-            mutation.patch.dump(-1, ' ', false, json::error_handler_t::replace));
+        appendStringMember(admission_response, "patchType", "JSONPatch");
+        std::string patch_text;
+        encoding::appendJson(patch_text, mutation.patch);
+        appendStringMember(admission_response, "patch", encoding::base64Encode(patch_text));
         if (!mutation.audit_annotations.empty()) {
-          admission_response["auditAnnotations"] = mutation.audit_annotations;
+          admission_response += R"(,"auditAnnotations":{)";
+          bool first = true;
+          for (const auto& [key, value] : mutation.audit_annotations) {
+            if (!first) admission_response += ',';
+            first = false;
+            encoding::appendJsonString(admission_response, key);
+            admission_response += ':';
+            encoding::appendJsonString(admission_response, value);
+          }
+          admission_response += '}';
         }
       }
-      if (!mutation.warnings.empty()) admission_response["warnings"] = mutation.warnings;
+      if (!mutation.warnings.empty()) {
+        admission_response += R"(,"warnings":[)";
+        for (std::size_t i = 0; i < mutation.warnings.size(); ++i) {
+          if (i > 0) admission_response += ',';
+          encoding::appendJsonString(admission_response, mutation.warnings[i]);
+        }
+        admission_response += ']';
+      }
     }
   }
+  admission_response += '}';
 
-  // The envelope is written as text around the serialized response: building it as a json
-  // value would deep-copy the response (patch included) once more.
-  response.body.reserve(96 + api_version.size());
+  response.body.reserve(64 + api_version.size() + admission_response.size());
   response.body = R"({"apiVersion":)";
-  response.body += json(api_version).dump();
+  encoding::appendJsonString(response.body, api_version);
   response.body += R"(,"kind":"AdmissionReview","response":)";
-  response.body += admission_response.dump(-1, ' ', false, json::error_handler_t::replace);
+  response.body += admission_response;
   response.body += '}';
   return response;
 }

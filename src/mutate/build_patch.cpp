@@ -8,7 +8,9 @@
 #include "irsa/mutate/build_patch.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <string_view>
+#include <utility>
 
 #include "irsa/mutate/json_pointer.h"
 #include "mutate/pod_annotations.h"
@@ -108,8 +110,32 @@ struct ContainerPlan {
   std::string mount_path;
 };
 
+// Patch values are built member by member: nlohmann's initializer lists build and copy a
+// temporary array per member, which showed up in the admission profile.
+json object(std::initializer_list<std::pair<std::string_view, json*>> members) {
+  json result(json::value_t::object);
+  auto& map = result.get_ref<json::object_t&>();
+  for (const auto& [key, value] : members) map.emplace(std::string(key), std::move(*value));
+  return result;
+}
+
+json arrayOf(json value) {
+  json result(json::value_t::array);
+  result.get_ref<json::array_t&>().push_back(std::move(value));
+  return result;
+}
+
+void addOperation(json& patch, std::string path, json value) {
+  json op = "add";
+  json where = std::move(path);
+  patch.get_ref<json::array_t&>().push_back(
+      object({{"op", &op}, {"path", &where}, {"value", &value}}));
+}
+
 json envVar(std::string_view name, std::string_view value) {
-  return json{{"name", name}, {"value", value}};
+  json name_json = name;
+  json value_json = value;
+  return object({{"name", &name_json}, {"value", &value_json}});
 }
 
 // --- Rule: per-container env and volumeMount (spec 2.2, spec 4). --------------------------
@@ -151,23 +177,21 @@ void planContainer(const json& container, const std::string& path, const Contain
 
   if (!new_env.empty()) {
     if (env == nullptr || env->is_null()) {
-      patch.push_back({{"op", "add"}, {"path", path + "/env"}, {"value", std::move(new_env)}});
+      addOperation(patch, path + "/env", std::move(new_env));
     } else {
-      for (json& variable : new_env) {
-        patch.push_back({{"op", "add"}, {"path", path + "/env/-"}, {"value", std::move(variable)}});
-      }
+      for (json& variable : new_env) addOperation(patch, path + "/env/-", std::move(variable));
     }
   }
 
   if (!hasNamedEntry(mounts, plan.volume_name)) {
-    json mount = {{"name", plan.volume_name}, {"readOnly", true}, {"mountPath", plan.mount_path}};
+    json name = plan.volume_name;
+    json read_only = true;
+    json mount_path = plan.mount_path;
+    json mount = object({{"name", &name}, {"readOnly", &read_only}, {"mountPath", &mount_path}});
     if (mounts == nullptr || mounts->is_null()) {
-      patch.push_back({{"op", "add"},
-                       {"path", path + "/volumeMounts"},
-                       {"value", json::array({std::move(mount)})}});
+      addOperation(patch, path + "/volumeMounts", arrayOf(std::move(mount)));
     } else {
-      patch.push_back(
-          {{"op", "add"}, {"path", path + "/volumeMounts/-"}, {"value", std::move(mount)}});
+      addOperation(patch, path + "/volumeMounts/-", std::move(mount));
     }
   }
 }
@@ -192,17 +216,21 @@ void planVolume(const json& spec, const std::string& volume_name, const std::str
   const json* volumes = member(spec, "volumes");
   if (volumes != nullptr && !volumes->is_array() && !volumes->is_null()) return;
   if (hasNamedEntry(volumes, volume_name)) return;
-  json volume = {{"name", volume_name},
-                 {"projected",
-                  {{"sources", json::array({{{"serviceAccountToken",
-                                              {{"audience", audience},
-                                               {"expirationSeconds", expiration},
-                                               {"path", token_path}}}}})}}}};
+  json audience_json = audience;
+  json expiration_json = expiration;
+  json path_json = token_path;
+  json token = object({{"audience", &audience_json},
+                       {"expirationSeconds", &expiration_json},
+                       {"path", &path_json}});
+  json source = object({{"serviceAccountToken", &token}});
+  json sources = arrayOf(std::move(source));
+  json projected = object({{"sources", &sources}});
+  json name = volume_name;
+  json volume = object({{"name", &name}, {"projected", &projected}});
   if (volumes == nullptr || volumes->is_null()) {
-    patch.push_back(
-        {{"op", "add"}, {"path", "/spec/volumes"}, {"value", json::array({std::move(volume)})}});
+    addOperation(patch, "/spec/volumes", arrayOf(std::move(volume)));
   } else {
-    patch.push_back({{"op", "add"}, {"path", "/spec/volumes/-"}, {"value", std::move(volume)}});
+    addOperation(patch, "/spec/volumes/-", std::move(volume));
   }
 }
 
@@ -215,18 +243,16 @@ void planPodIdentityLabel(const json& pod, json& patch) {
   const std::string* current =
       labels != nullptr ? stringMember(*labels, kPodIdentityLabel) : nullptr;
   if (current != nullptr && *current == "enabled") return;
+  json enabled = "enabled";
   if (metadata == nullptr) {
-    patch.push_back({{"op", "add"},
-                     {"path", "/metadata"},
-                     {"value", {{"labels", {{kPodIdentityLabel, "enabled"}}}}}});
+    json label = object({{kPodIdentityLabel, &enabled}});
+    addOperation(patch, "/metadata", object({{"labels", &label}}));
   } else if (labels == nullptr || labels->is_null()) {
-    patch.push_back(
-        {{"op", "add"}, {"path", "/metadata/labels"}, {"value", {{kPodIdentityLabel, "enabled"}}}});
+    addOperation(patch, "/metadata/labels", object({{kPodIdentityLabel, &enabled}}));
   } else {
     // "add" on an existing member replaces it, which is what a wrong value needs.
-    patch.push_back({{"op", "add"},
-                     {"path", "/metadata/labels/" + escapeJsonPointerToken(kPodIdentityLabel)},
-                     {"value", "enabled"}});
+    addOperation(patch, "/metadata/labels/" + escapeJsonPointerToken(kPodIdentityLabel),
+                 std::move(enabled));
   }
 }
 
@@ -260,6 +286,27 @@ bool isValidRoleArn(const std::string& arn) {
     if (!word && std::string_view("+=,.@/-").find(c) == std::string_view::npos) return false;
   }
   return true;
+}
+
+encoding::JsonFilter podFieldsRead(const MutationOptions& options) {
+  using encoding::JsonFilter;
+  const JsonFilter named_entries = JsonFilter().elements(JsonFilter().member("name"));
+  JsonFilter container;
+  container.member("name").member("env", named_entries).member("volumeMounts", named_entries);
+  JsonFilter metadata;
+  metadata.member("name").member("generateName").member("namespace");
+  metadata.member("annotations", JsonFilter().membersWithPrefix(options.annotation_prefix + "/"));
+  metadata.member("labels", JsonFilter().member(std::string(kPodIdentityLabel)));
+  JsonFilter spec;
+  spec.member("serviceAccountName").member("serviceAccount");
+  spec.member("nodeSelector",
+              JsonFilter().member("kubernetes.io/os").member("beta.kubernetes.io/os"));
+  spec.member("volumes", named_entries);
+  spec.member("containers", JsonFilter().elements(container));
+  spec.member("initContainers", JsonFilter().elements(container));
+  JsonFilter pod;
+  pod.member("metadata", std::move(metadata)).member("spec", std::move(spec));
+  return pod;
 }
 
 MutationResult buildPatch(const json& pod, const Identity& identity, const MutationOptions& options,

@@ -103,6 +103,16 @@ TEST_P(Conformance, ResultingPodMatchesAndSecondRunAddsNothing) {
   const json audit = result.audit_annotations;
   EXPECT_EQ(audit, data["auditAnnotations"]);
 
+  // The admission layer parses Pods through podFieldsRead: the filtered Pod must get the
+  // same result, or a rule reads a field the filter drops.
+  const encoding::FilteredJson filtered =
+      encoding::parseFiltered(data["pod"].dump(), podFieldsRead(options));
+  ASSERT_FALSE(filtered.error.has_value());
+  const MutationResult from_filtered = buildPatch(filtered.value, identity, options, random);
+  EXPECT_EQ(from_filtered.patch, result.patch) << "filtered Pod: " << filtered.value.dump();
+  EXPECT_EQ(from_filtered.warnings, result.warnings);
+  EXPECT_EQ(from_filtered.audit_annotations, result.audit_annotations);
+
   // Reinvocation safety: the webhook applied to its own output changes nothing.
   const MutationResult again = buildPatch(mutated, identity, options, random);
   EXPECT_TRUE(again.patch.empty()) << again.patch.dump();

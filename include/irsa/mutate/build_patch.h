@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "irsa/encoding/filtered_json.h"
 #include "irsa/mutate/identity.h"
 #include "irsa/mutate/options.h"
 
@@ -27,6 +28,14 @@ struct MutationResult {
 // type are treated as absent where safe.
 MutationResult buildPatch(const nlohmann::json& pod, const Identity& identity,
                           const MutationOptions& options, const RandomInt& random_int);
+
+// The parts of a Pod that buildPatch reads, plus those that choose its ServiceAccount
+// (metadata name/generateName/namespace, spec.serviceAccountName/serviceAccount). A Pod
+// parsed through this filter gets the same patch as the whole Pod; the admission layer
+// parses Pods this way so that images, probes and large annotations cost a scan only.
+// Kept next to the rules: a rule that starts reading a new field must add it here (the
+// conformance and bad-shape tests compare both ways on every fixture).
+encoding::JsonFilter podFieldsRead(const MutationOptions& options);
 
 // True when `arn` matches ^arn:aws[a-z0-9-]*:iam::\d{12}:role/[\w+=,.@/-]+$.
 bool isValidRoleArn(const std::string& arn);

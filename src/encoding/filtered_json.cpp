@@ -1,0 +1,564 @@
+#include "irsa/encoding/filtered_json.h"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+
+namespace irsa::encoding {
+
+using nlohmann::json;
+
+JsonFilter JsonFilter::all() {
+  JsonFilter filter;
+  filter.keep_all_ = true;
+  return filter;
+}
+
+JsonFilter& JsonFilter::member(std::string key) {
+  return member(std::move(key), JsonFilter());
+}
+
+JsonFilter& JsonFilter::member(std::string key, JsonFilter filter) {
+  members_.emplace_back(std::move(key), std::move(filter));
+  return *this;
+}
+
+JsonFilter& JsonFilter::membersWithPrefix(std::string prefix) {
+  prefix_ = std::move(prefix);
+  return *this;
+}
+
+JsonFilter& JsonFilter::elements(JsonFilter filter) {
+  element_ = std::make_shared<const JsonFilter>(std::move(filter));
+  return *this;
+}
+
+const JsonFilter* JsonFilter::forMember(std::string_view key) const {
+  if (keep_all_) return this;
+  for (const auto& [name, filter] : members_) {
+    if (name == key) return &filter;
+  }
+  if (prefix_ && key.substr(0, prefix_->size()) == *prefix_) {
+    static const JsonFilter kAll = all();
+    return &kAll;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Bytes that can appear unescaped in a string without further checks: printable ASCII
+// other than '"' and '\\'.
+constexpr std::array<bool, 256> plainStringBytes() {
+  std::array<bool, 256> table{};
+  for (int c = 0x20; c < 0x80; ++c) table[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return table;
+}
+constexpr std::array<bool, 256> kPlain = plainStringBytes();
+
+bool isContinuation(unsigned char c) {
+  return c >= 0x80 && c <= 0xBF;
+}
+
+void appendUtf8(std::string& out, std::uint32_t code_point) {
+  if (code_point < 0x80) {
+    out += static_cast<char>(code_point);
+  } else if (code_point < 0x800) {
+    out += static_cast<char>(0xC0 | (code_point >> 6));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else if (code_point < 0x10000) {
+    out += static_cast<char>(0xE0 | (code_point >> 12));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code_point >> 18));
+    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  }
+}
+
+// Recursive descent over the text. `out == nullptr` means "check only": the common case
+// for most of a Pod, and the one that must not allocate.
+class Parser {
+ public:
+  Parser(std::string_view text, std::size_t max_depth)
+      : begin_(text.data()),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        max_depth_(max_depth) {}
+
+  FilteredJson run(const JsonFilter& filter) {
+    FilteredJson result;
+    if (end_ - p_ >= 3 && static_cast<unsigned char>(p_[0]) == 0xEF &&
+        static_cast<unsigned char>(p_[1]) == 0xBB && static_cast<unsigned char>(p_[2]) == 0xBF) {
+      p_ += 3;
+    }
+    skipWhitespace();
+    if (parseValue(&filter, &result.value, 0)) {
+      skipWhitespace();
+      if (p_ != end_) fail("unexpected text after the JSON value");
+    }
+    if (error_) {
+      result.value = nullptr;
+      result.error = std::move(error_);
+    }
+    return result;
+  }
+
+ private:
+  bool fail(const char* message, JsonParseError::Kind kind = JsonParseError::Kind::kSyntax) {
+    if (!error_) {
+      error_ = JsonParseError{kind, static_cast<std::size_t>(p_ - begin_), message};
+    }
+    return false;
+  }
+
+  void skipWhitespace() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+
+  bool consumeLiteral(std::string_view literal) {
+    if (static_cast<std::size_t>(end_ - p_) < literal.size() ||
+        std::string_view(p_, literal.size()) != literal) {
+      return fail("invalid literal");
+    }
+    p_ += literal.size();
+    return true;
+  }
+
+  // `filter == nullptr` with a non-null `out` cannot happen: a dropped value is parsed
+  // with out == nullptr.
+  bool parseValue(const JsonFilter* filter, json* out, std::size_t depth) {
+    if (p_ == end_) return fail("unexpected end of input");
+    switch (*p_) {
+      case '{':
+        return parseObject(filter, out, depth + 1);
+      case '[':
+        return parseArray(filter, out, depth + 1);
+      case '"': {
+        std::string_view value;
+        if (!parseString(value)) return false;
+        if (out != nullptr) *out = std::string(value);
+        return true;
+      }
+      case 't':
+        if (out != nullptr) *out = true;
+        return consumeLiteral("true");
+      case 'f':
+        if (out != nullptr) *out = false;
+        return consumeLiteral("false");
+      case 'n':
+        if (out != nullptr) *out = nullptr;
+        return consumeLiteral("null");
+      default:
+        return parseNumber(out);
+    }
+  }
+
+  bool parseObject(const JsonFilter* filter, json* out, std::size_t depth) {
+    if (depth > max_depth_) return fail("nesting too deep", JsonParseError::Kind::kTooDeep);
+    ++p_;  // '{'
+    if (out != nullptr) *out = json::object();
+    skipWhitespace();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+      return true;
+    }
+    while (true) {
+      if (p_ == end_ || *p_ != '"') return fail("expected a string key");
+      std::string_view key;
+      if (!parseString(key)) return false;
+      // Decide before parsing the value: `key` may point into the scratch buffer that the
+      // value's own strings reuse.
+      const JsonFilter* child = out != nullptr ? filter->forMember(key) : nullptr;
+      json* slot = child != nullptr ? &(*out)[std::string(key)] : nullptr;
+      skipWhitespace();
+      if (p_ == end_ || *p_ != ':') return fail("expected ':' after an object key");
+      ++p_;
+      skipWhitespace();
+      if (!parseValue(child, slot, depth)) return false;
+      skipWhitespace();
+      if (p_ == end_) return fail("unexpected end of input in an object");
+      if (*p_ == ',') {
+        ++p_;
+        skipWhitespace();
+        continue;
+      }
+      if (*p_ == '}') {
+        ++p_;
+        return true;
+      }
+      return fail("expected ',' or '}' in an object");
+    }
+  }
+
+  bool parseArray(const JsonFilter* filter, json* out, std::size_t depth) {
+    if (depth > max_depth_) return fail("nesting too deep", JsonParseError::Kind::kTooDeep);
+    ++p_;  // '['
+    const JsonFilter* child = nullptr;
+    if (out != nullptr) {
+      *out = json::array();
+      child = filter->keepsAll() ? filter : filter->forElements();
+    }
+    skipWhitespace();
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+      return true;
+    }
+    while (true) {
+      json* slot = nullptr;
+      if (child != nullptr) {
+        out->push_back(nullptr);
+        slot = &out->back();
+      }
+      if (!parseValue(child, slot, depth)) return false;
+      skipWhitespace();
+      if (p_ == end_) return fail("unexpected end of input in an array");
+      if (*p_ == ',') {
+        ++p_;
+        skipWhitespace();
+        continue;
+      }
+      if (*p_ == ']') {
+        ++p_;
+        return true;
+      }
+      return fail("expected ',' or ']' in an array");
+    }
+  }
+
+  // On success `value` is the decoded string: a view into the input when it has no
+  // escapes (the usual case), else into scratch_, valid until the next string.
+  bool parseString(std::string_view& value) {
+    ++p_;  // '"'
+    const char* start = p_;
+    bool escaped = false;
+    scratch_.clear();
+    while (true) {
+      while (p_ != end_ && kPlain[static_cast<unsigned char>(*p_)]) ++p_;
+      if (p_ == end_) return fail("unterminated string");
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        if (escaped) {
+          scratch_.append(start, p_);
+          value = scratch_;
+        } else {
+          value = std::string_view(start, static_cast<std::size_t>(p_ - start));
+        }
+        ++p_;
+        return true;
+      }
+      if (c == '\\') {
+        scratch_.append(start, p_);
+        escaped = true;
+        if (!parseEscape()) return false;
+        start = p_;
+        continue;
+      }
+      if (c < 0x20) return fail("control character in string");
+      if (!skipUtf8Sequence()) return false;
+    }
+  }
+
+  bool skipUtf8Sequence() {
+    const auto* u = reinterpret_cast<const unsigned char*>(p_);
+    const auto available = static_cast<std::size_t>(end_ - p_);
+    const unsigned char c = u[0];
+    std::size_t length = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      if (c == 0xE0) low = 0xA0;   // no overlong forms
+      if (c == 0xED) high = 0x9F;  // no UTF-16 surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;  // nothing above U+10FFFF
+    } else {
+      return fail("invalid UTF-8 in string");
+    }
+    if (available < length || u[1] < low || u[1] > high) return fail("invalid UTF-8 in string");
+    for (std::size_t i = 2; i < length; ++i) {
+      if (!isContinuation(u[i])) return fail("invalid UTF-8 in string");
+    }
+    p_ += length;
+    return true;
+  }
+
+  bool parseHex4(std::uint32_t& value) {
+    if (end_ - p_ < 4) return fail("truncated \\u escape");
+    value = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = *p_++;
+      value <<= 4;
+      if (c >= '0' && c <= '9') {
+        value |= static_cast<std::uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        value |= static_cast<std::uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        value |= static_cast<std::uint32_t>(c - 'A' + 10);
+      } else {
+        --p_;
+        return fail("invalid \\u escape");
+      }
+    }
+    return true;
+  }
+
+  bool parseEscape() {
+    ++p_;  // '\\'
+    if (p_ == end_) return fail("unterminated string");
+    const char c = *p_++;
+    switch (c) {
+      case '"':
+      case '\\':
+      case '/':
+        scratch_ += c;
+        return true;
+      case 'b':
+        scratch_ += '\b';
+        return true;
+      case 'f':
+        scratch_ += '\f';
+        return true;
+      case 'n':
+        scratch_ += '\n';
+        return true;
+      case 'r':
+        scratch_ += '\r';
+        return true;
+      case 't':
+        scratch_ += '\t';
+        return true;
+      case 'u': {
+        std::uint32_t unit = 0;
+        if (!parseHex4(unit)) return false;
+        if (unit >= 0xDC00 && unit <= 0xDFFF) return fail("lone low surrogate in \\u escape");
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+          std::uint32_t low = 0;
+          if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u')
+            return fail("high surrogate without a low surrogate");
+          p_ += 2;
+          if (!parseHex4(low)) return false;
+          if (low < 0xDC00 || low > 0xDFFF) return fail("high surrogate without a low surrogate");
+          unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+        }
+        appendUtf8(scratch_, unit);
+        return true;
+      }
+      default:
+        --p_;
+        return fail("invalid escape in string");
+    }
+  }
+
+  static bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+  bool parseNumber(json* out) {
+    const char* start = p_;
+    bool integer = true;
+    if (p_ != end_ && *p_ == '-') ++p_;
+    if (p_ == end_ || !isDigit(*p_)) return fail("invalid value");
+    if (*p_ == '0') {
+      ++p_;
+    } else {
+      while (p_ != end_ && isDigit(*p_)) ++p_;
+    }
+    if (p_ != end_ && *p_ == '.') {
+      integer = false;
+      ++p_;
+      if (p_ == end_ || !isDigit(*p_)) return fail("invalid number");
+      while (p_ != end_ && isDigit(*p_)) ++p_;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      integer = false;
+      ++p_;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (p_ == end_ || !isDigit(*p_)) return fail("invalid number");
+      while (p_ != end_ && isDigit(*p_)) ++p_;
+    }
+    // Same value types as nlohmann: unsigned for non-negative integers, signed for
+    // negative ones, double when it has a fraction or exponent or does not fit. Dropped
+    // numbers are converted too: a number too large for a double is invalid either way.
+    if (integer) {
+      if (*start == '-') {
+        std::int64_t value = 0;
+        if (std::from_chars(start, p_, value).ec == std::errc()) {
+          if (out != nullptr) *out = value;
+          return true;
+        }
+      } else {
+        std::uint64_t value = 0;
+        if (std::from_chars(start, p_, value).ec == std::errc()) {
+          if (out != nullptr) *out = value;
+          return true;
+        }
+      }
+    }
+    double value = 0;
+    if (std::from_chars(start, p_, value).ec != std::errc()) {
+      // Out of range: an underflow rounds to zero as strtod does; an overflow is an error.
+      value = std::strtod(std::string(start, p_).c_str(), nullptr);
+      if (!std::isfinite(value)) return fail("number out of range");
+    }
+    if (out != nullptr) *out = value;
+    return true;
+  }
+
+  const char* begin_;
+  const char* p_;
+  const char* end_;
+  std::size_t max_depth_;
+  std::string scratch_;
+  std::optional<JsonParseError> error_;
+};
+
+}  // namespace
+
+FilteredJson parseFiltered(std::string_view text, const JsonFilter& filter, std::size_t max_depth) {
+  return Parser(text, max_depth).run(filter);
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at `text[i]` (a byte >= 0x80), or 0.
+std::size_t validUtf8Length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const unsigned char c = byte(0);
+  std::size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    length = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    length = 3;
+    if (c == 0xE0) low = 0xA0;
+    if (c == 0xED) high = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    length = 4;
+    if (c == 0xF0) low = 0x90;
+    if (c == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (text.size() - i < length || byte(1) < low || byte(1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (!isContinuation(byte(k))) return 0;
+  }
+  return length;
+}
+
+}  // namespace
+
+void appendJsonString(std::string& out, std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain_from = 0;
+  std::size_t i = 0;
+  while (i < value.size()) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (kPlain[c]) {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      if (const std::size_t length = validUtf8Length(value, i)) {
+        i += length;
+        continue;
+      }
+    }
+    out.append(value.data() + plain_from, i - plain_from);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c >= 0x80) {
+          out += "\xEF\xBF\xBD";  // U+FFFD for a byte that starts no valid sequence
+        } else {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        }
+        break;
+    }
+    ++i;
+    plain_from = i;
+  }
+  out.append(value.data() + plain_from, value.size() - plain_from);
+  out += '"';
+}
+
+void appendJson(std::string& out, const json& value) {
+  switch (value.type()) {
+    case json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, member] : value.get_ref<const json::object_t&>()) {
+        if (!first) out += ',';
+        first = false;
+        appendJsonString(out, key);
+        out += ':';
+        appendJson(out, member);
+      }
+      out += '}';
+      return;
+    }
+    case json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const json& element : value) {
+        if (!first) out += ',';
+        first = false;
+        appendJson(out, element);
+      }
+      out += ']';
+      return;
+    }
+    case json::value_t::string:
+      appendJsonString(out, value.get_ref<const std::string&>());
+      return;
+    case json::value_t::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      return;
+    case json::value_t::number_integer:
+      out += std::to_string(value.get<std::int64_t>());
+      return;
+    case json::value_t::number_unsigned:
+      out += std::to_string(value.get<std::uint64_t>());
+      return;
+    case json::value_t::number_float:
+      // Rare in what this project writes; nlohmann's shortest round-trip form.
+      out += value.dump();
+      return;
+    default:  // null, discarded, binary
+      out += "null";
+      return;
+  }
+}
+
+}  // namespace irsa::encoding

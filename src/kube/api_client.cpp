@@ -161,10 +161,11 @@ void ApiClient::returnConnection(std::unique_ptr<httplib::ClientImpl> connection
 }
 
 ApiResponse ApiClient::send(const std::string& method, const std::string& path,
-                            const std::string& body, const std::string& content_type) {
+                            const std::string& body, const std::string& content_type,
+                            RateLimit rate_limit) {
   ApiResponse response;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    limiter_.acquire();
+    if (rate_limit == RateLimit::kApply || attempt > 0) limiter_.acquire();
     const auto started = std::chrono::steady_clock::now();
     auto connection = takeConnection();
     httplib::Headers headers = {{"Accept", "application/json"}, {"User-Agent", "irsa-webhook"}};
@@ -210,13 +211,13 @@ ApiResponse ApiClient::send(const std::string& method, const std::string& path,
   return response;
 }
 
-ApiResponse ApiClient::get(const std::string& path) {
-  return send("GET", path, {}, {});
+ApiResponse ApiClient::get(const std::string& path, RateLimit rate_limit) {
+  return send("GET", path, {}, {}, rate_limit);
 }
 
 ApiResponse ApiClient::request(const std::string& method, const std::string& path,
                                const std::string& body, const std::string& content_type) {
-  return send(method, path, body, content_type);
+  return send(method, path, body, content_type, RateLimit::kApply);
 }
 
 ApiResponse ApiClient::stream(const std::string& path,

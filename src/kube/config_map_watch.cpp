@@ -1,16 +1,29 @@
 #include "irsa/kube/config_map_watch.h"
 
 namespace irsa::kube {
+namespace {
+
+ReflectorOptions reflectorOptions(const std::string& namespace_name, const std::string& name,
+                                  const std::string& key, std::chrono::milliseconds resync) {
+  using encoding::JsonFilter;
+  ReflectorOptions reflector{"/api/v1/namespaces/" + namespace_name + "/configmaps",
+                             "metadata.name=" + name, resync, 500};
+  reflector.object_fields =
+      JsonFilter()
+          .member("metadata",
+                  JsonFilter().member("name").member("namespace").member("resourceVersion"))
+          .member("data", JsonFilter().member(key));
+  return reflector;
+}
+
+}  // namespace
 
 ConfigMapWatch::ConfigMapWatch(ApiClient& client, const std::string& namespace_name,
                                const std::string& name, std::string key,
                                std::chrono::milliseconds resync_period, OnChange on_change)
     : key_(std::move(key)),
       on_change_(std::move(on_change)),
-      reflector_(client,
-                 ReflectorOptions{"/api/v1/namespaces/" + namespace_name + "/configmaps",
-                                  "metadata.name=" + name, resync_period, 500},
-                 *this) {}
+      reflector_(client, reflectorOptions(namespace_name, name, key_, resync_period), *this) {}
 
 ConfigMapWatch::~ConfigMapWatch() {
   reflector_.stop();

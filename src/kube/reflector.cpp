@@ -33,8 +33,32 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds base) {
 
 }  // namespace
 
+namespace {
+
+encoding::JsonFilter pageFields(const encoding::JsonFilter& object_fields) {
+  encoding::JsonFilter page;
+  page.member("items", encoding::JsonFilter().elements(object_fields));
+  page.member("metadata", encoding::JsonFilter().member("continue").member("resourceVersion"));
+  return page;
+}
+
+encoding::JsonFilter eventFields(const encoding::JsonFilter& object_fields) {
+  // ERROR events carry a Status instead of an object: keep its code and message too.
+  encoding::JsonFilter object = object_fields;
+  object.member("code").member("message");
+  encoding::JsonFilter event;
+  event.member("type").member("object", std::move(object));
+  return event;
+}
+
+}  // namespace
+
 Reflector::Reflector(ApiClient& client, ReflectorOptions options, ReflectorSink& sink)
-    : client_(client), options_(std::move(options)), sink_(sink) {}
+    : client_(client),
+      options_(std::move(options)),
+      page_fields_(pageFields(options_.object_fields)),
+      event_fields_(eventFields(options_.object_fields)),
+      sink_(sink) {}
 
 Reflector::~Reflector() {
   stop();
@@ -78,7 +102,8 @@ bool Reflector::list() {
     if (!options_.field_selector.empty())
       path += "&fieldSelector=" + urlEncode(options_.field_selector);
     if (!continue_token.empty()) path += "&continue=" + urlEncode(continue_token);
-    const ApiResponse response = client_.get(path);
+    const ApiResponse response = client_.get(
+        path, continue_token.empty() ? ApiClient::RateLimit::kApply : ApiClient::RateLimit::kSkip);
     if (stopping_) return false;
     if (!response.ok()) {
       // 410 here means the continue token expired mid-list: start the list over.
@@ -86,9 +111,9 @@ bool Reflector::list() {
                (response.status == 0 ? response.error : "HTTP " + std::to_string(response.status)));
       return false;
     }
-    const auto page = nlohmann::json::parse(response.body, nullptr, false);
-    if (page.is_discarded() || !page.is_object() || !page.contains("items") ||
-        !page["items"].is_array()) {
+    const encoding::FilteredJson parsed = encoding::parseFiltered(response.body, page_fields_);
+    const nlohmann::json& page = parsed.value;
+    if (parsed.error || !page.is_object() || !page.contains("items") || !page["items"].is_array()) {
       setError("LIST " + options_.collection_path + ": response is not a list");
       return false;
     }
@@ -96,7 +121,7 @@ bool Reflector::list() {
       sink_.beginList();
       begun = true;
     }
-    for (const auto& item : page["items"]) sink_.listed(item);
+    for (const auto& item : page.at("items")) sink_.listed(item);
     const auto& metadata = page.value("metadata", nlohmann::json::object());
     continue_token = metadata.value("continue", "");
     resource_version = metadata.value("resourceVersion", "");
@@ -122,7 +147,7 @@ Reflector::WatchEnd Reflector::watch() {
     path += "&fieldSelector=" + urlEncode(options_.field_selector);
 
   WatchEnd end = WatchEnd::kResume;
-  WatchStreamParser parser([&](const nlohmann::json& event) {
+  WatchStreamParser parser(event_fields_, [&](const nlohmann::json& event) {
     const std::string type = event.value("type", "");
     const auto object_it = event.find("object");
     if (object_it == event.end() || !object_it->is_object()) return true;

@@ -9,15 +9,25 @@ std::string keyOf(const std::string& namespace_name, const std::string& name) {
   return namespace_name + "/" + name;
 }
 
+// What toRecord() reads: a ServiceAccount's managedFields, secrets and other annotations
+// are never built.
+ReflectorOptions reflectorOptions(const ServiceAccountCacheOptions& options) {
+  using encoding::JsonFilter;
+  ReflectorOptions reflector{"/api/v1/serviceaccounts", "", options.resync_period,
+                             options.page_size};
+  JsonFilter metadata;
+  metadata.member("name").member("namespace").member("resourceVersion");
+  metadata.member("annotations", JsonFilter().membersWithPrefix(options.annotation_prefix + "/"));
+  reflector.object_fields = JsonFilter().member("metadata", std::move(metadata));
+  return reflector;
+}
+
 }  // namespace
 
 ServiceAccountCache::ServiceAccountCache(ApiClient& client, ServiceAccountCacheOptions options)
     : client_(client),
       options_(std::move(options)),
-      reflector_(client,
-                 ReflectorOptions{"/api/v1/serviceaccounts", "", options_.resync_period,
-                                  options_.page_size},
-                 *this) {}
+      reflector_(client, reflectorOptions(options_), *this) {}
 
 ServiceAccountCache::~ServiceAccountCache() {
   stop();

@@ -24,8 +24,9 @@ bool WatchStreamParser::feed(std::string_view data) {
       line = joined;
     }
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    const auto event = nlohmann::json::parse(line, nullptr, false);
-    if (event.is_discarded() || !event.is_object()) {
+    const encoding::FilteredJson parsed = encoding::parseFiltered(line, fields_);
+    const nlohmann::json& event = parsed.value;
+    if (parsed.error || !event.is_object()) {
       malformed_ = true;
       return false;
     }

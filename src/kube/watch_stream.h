@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "irsa/encoding/filtered_json.h"
+
 namespace irsa::kube {
 
 // Splits a watch response body into events as bytes arrive. Kubernetes writes one JSON
@@ -14,13 +16,16 @@ class WatchStreamParser {
  public:
   // Called per complete event; returns false to stop the stream.
   using EventHandler = std::function<bool(const nlohmann::json& event)>;
-  explicit WatchStreamParser(EventHandler handler) : handler_(std::move(handler)) {}
+  // Each event is parsed through `fields` (see encoding::parseFiltered).
+  WatchStreamParser(const encoding::JsonFilter& fields, EventHandler handler)
+      : fields_(fields), handler_(std::move(handler)) {}
 
   // Returns false when the handler asked to stop or an event was not valid JSON.
   bool feed(std::string_view data);
   bool malformed() const { return malformed_; }
 
  private:
+  const encoding::JsonFilter& fields_;
   EventHandler handler_;
   std::string partial_;
   bool malformed_ = false;

@@ -96,6 +96,34 @@ TEST_F(CacheTest, PaginatesLargeLists) {
   EXPECT_EQ(roleOf(cache_->peek("ns-0", "sa-0")), "arn:aws:iam::111122223333:role/sa-0");
 }
 
+TEST_F(CacheTest, LaterPagesOfOneListDoNotWaitForTheRateLimit) {
+  api_.bulkAddServiceAccounts(2000);
+  ServiceAccountCacheOptions options;
+  options.page_size = 100;  // 20 pages
+  options.resync_period = 0ms;
+  // One token, then one every 2 s: were each page limited, the list would take 38 s.
+  client_ = std::make_unique<ApiClient>(clientConfig(), 0.5, 1);
+  cache_ = std::make_unique<ServiceAccountCache>(*client_, options);
+  cache_->start();
+  ASSERT_TRUE(eventually([&] { return cache_->synced(); }, 15s)) << cache_->lastError();
+  EXPECT_EQ(cache_->size(), 2000u);
+  EXPECT_EQ(api_.listRequests(), 20);
+}
+
+TEST_F(CacheTest, UnneededFieldsOfListedObjectsAreDropped) {
+  // Parsed through the cache's filter: a malformed-looking but valid object with extra
+  // fields of every type still yields the record.
+  api_.put("serviceaccounts", "team", "app",
+           {{"eks.amazonaws.com/role-arn", "arn:aws:iam::1:role/a"},
+            {"eks.amazonaws.com/audience", "aud"},
+            {"kubectl.kubernetes.io/last-applied-configuration", std::string(50000, 'x')}});
+  startCache();
+  const auto record = cache_->peek("team", "app");
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->annotations.size(), 2u);
+  EXPECT_FALSE(record->resource_version.empty()) << "resourceVersion survives the filter";
+}
+
 TEST_F(CacheTest, WatchClosedMidStreamResumesWithoutRelisting) {
   startCache();
   api_.closeWatches();

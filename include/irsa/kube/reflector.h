@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "irsa/encoding/filtered_json.h"
 #include "irsa/kube/api_client.h"
 
 namespace irsa::kube {
@@ -32,6 +33,10 @@ struct ReflectorOptions {
   int page_size = 500;
   std::chrono::milliseconds min_backoff{200};
   std::chrono::milliseconds max_backoff{30000};
+  // What the sink reads from each object. LIST pages and watch events are parsed through
+  // it, so fields nobody reads (managedFields, unrelated annotations) are validated but
+  // never built. Must keep metadata.resourceVersion: watches resume from it.
+  encoding::JsonFilter object_fields = encoding::JsonFilter::all();
 };
 
 struct ReflectorStats {
@@ -69,6 +74,8 @@ class Reflector {
 
   ApiClient& client_;
   const ReflectorOptions options_;
+  const encoding::JsonFilter page_fields_;   // a LIST page: items + list metadata
+  const encoding::JsonFilter event_fields_;  // a watch event: type + object (or a Status)
   ReflectorSink& sink_;
   ReflectorStats stats_;
   std::atomic<bool> synced_{false};

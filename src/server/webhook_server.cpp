@@ -1,7 +1,10 @@
 #include "irsa/server/webhook_server.h"
 
 #include <httplib.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
+
+#include "server/https_server.h"
 
 namespace irsa::server {
 namespace {
@@ -21,16 +24,16 @@ const char* outcomeName(admission::Outcome outcome) {
 }
 
 // Bounded label values: an attacker probing random paths must not grow the registry.
-std::string pathLabel(const std::string& path) {
+std::string pathLabel(std::string_view path) {
   for (const char* known : {"/mutate", "/healthz", "/readyz", "/metrics"}) {
-    if (path == known) return path;
+    if (path == known) return std::string(path);
   }
   return "other";
 }
 
-std::string verbLabel(const std::string& method) {
+std::string verbLabel(std::string_view method) {
   for (const char* known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
-    if (method == known) return method;
+    if (method == known) return std::string(method);
   }
   return "other";
 }
@@ -46,20 +49,23 @@ WebhookServer::WebhookServer(ServerOptions options, const admission::ReviewHandl
       metrics_(metrics),
       ready_(std::move(ready)) {
   const int min_version = options_.tls_min_version == 0 ? TLS1_2_VERSION : options_.tls_min_version;
-  const CipherSuites suites = options_.cipher_suites;
-  server_ = std::make_unique<httplib::SSLServer>([this, min_version, suites](SSL_CTX& context) {
-    SSL_CTX_set_options(&context, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                                      SSL_OP_CIPHER_SERVER_PREFERENCE);
-    if (SSL_CTX_set_min_proto_version(&context, min_version) != 1) return false;
-    if (!suites.tls12.empty() && SSL_CTX_set_cipher_list(&context, suites.tls12.c_str()) != 1) {
-      return false;
+  tls_context_ = SSL_CTX_new(TLS_server_method());
+  if (tls_context_ == nullptr) {
+    tls_error_ = "cannot create a TLS context";
+  } else {
+    SSL_CTX_set_options(tls_context_, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                          SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (SSL_CTX_set_min_proto_version(tls_context_, min_version) != 1) {
+      tls_error_ = "TLS minimum version was refused by OpenSSL";
+    } else if (!options_.cipher_suites.tls12.empty() &&
+               SSL_CTX_set_cipher_list(tls_context_, options_.cipher_suites.tls12.c_str()) != 1) {
+      tls_error_ = "TLS 1.2 cipher suites were refused by OpenSSL";
+    } else if (!options_.cipher_suites.tls13.empty() &&
+               SSL_CTX_set_ciphersuites(tls_context_, options_.cipher_suites.tls13.c_str()) != 1) {
+      tls_error_ = "TLS 1.3 cipher suites were refused by OpenSSL";
     }
-    if (!suites.tls13.empty() && SSL_CTX_set_ciphersuites(&context, suites.tls13.c_str()) != 1) {
-      return false;
-    }
-    certificates_.attachTo(&context);
-    return true;
-  });
+    certificates_.attachTo(tls_context_);
+  }
   metrics_server_ = std::make_unique<httplib::Server>();
   metrics_.describe("http_request_count", "counter",
                     "HTTP requests served, by verb, path and code.");
@@ -68,12 +74,12 @@ WebhookServer::WebhookServer(ServerOptions options, const admission::ReviewHandl
   metrics_.describe("pod_identity_webhook_missing_sa_count", "counter",
                     "Pod admissions whose ServiceAccount was not found.");
   metrics_.increment("pod_identity_webhook_missing_sa_count", "", 0);
-  installRoutes();
+  installMetricsRoutes();
 }
 
 WebhookServer::~WebhookServer() {
-  if (server_thread_.joinable() || metrics_thread_.joinable())
-    shutdown(std::chrono::milliseconds(0));
+  if (server_ || metrics_thread_.joinable()) shutdown(std::chrono::milliseconds(0));
+  SSL_CTX_free(tls_context_);
 }
 
 void WebhookServer::addMetricsPage(const std::string& path, std::function<std::string()> render) {
@@ -95,14 +101,14 @@ bool WebhookServer::isReady(std::string* reason) const {
   return !ready_ || ready_(reason);
 }
 
-void WebhookServer::installRoutes() {
-  httplib::SSLServer& server = *server_;
-  const auto mutate = [this](const httplib::Request& request, httplib::Response& response) {
+HttpResponse WebhookServer::route(const HttpRequest& request) {
+  HttpResponse response;
+  if (request.path == "/mutate") {
     const auto started = std::chrono::steady_clock::now();
     admission::ReviewResponse review =
-        handler_.handle(request.method, request.get_header_value("Content-Type"), request.body);
+        handler_.handle(request.method, request.content_type, request.body);
     response.status = review.http_status;
-    response.set_content(review.body, review.content_type);
+    response.content_type = std::move(review.content_type);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (review.outcome != admission::Outcome::kRejected) metrics_.observeAdmissionSeconds(seconds);
@@ -115,67 +121,60 @@ void WebhookServer::installRoutes() {
     if (!review.service_account_found) metrics_.increment("pod_identity_webhook_missing_sa_count");
     if (review.outcome == admission::Outcome::kRejected) {
       spdlog::warn("admission request rejected with {}: {}", review.http_status,
-                   std::string_view(response.body).substr(0, response.body.size() - 1));
+                   std::string_view(review.body).substr(0, review.body.size() - 1));
     } else {
       spdlog::debug(
           "admission uid={} namespace={} pod={} serviceaccount={} outcome={} took={:.3f}ms",
           review.uid, review.namespace_name, review.pod_name, review.service_account,
           outcomeName(review.outcome), seconds * 1000);
     }
-  };
-  server.Post("/mutate", mutate);
-  server.Get("/mutate", mutate);
-  server.Put("/mutate", mutate);
-  server.Patch("/mutate", mutate);
-  server.Delete("/mutate", mutate);
-  server.Options("/mutate", mutate);
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
-    response.set_content("ok\n", "text/plain");
-  });
-  server.Get("/readyz", [this](const httplib::Request&, httplib::Response& response) {
+    response.body = std::move(review.body);
+  } else if (request.path == "/healthz" || request.path == "/readyz") {
     std::string reason;
-    if (isReady(&reason)) {
-      response.set_content("ok\n", "text/plain");
+    if (request.method != "GET" && request.method != "HEAD") {
+      response.status = 405;
+      response.body = "method " + std::string(request.method) + " not allowed; use GET\n";
+    } else if (request.path == "/healthz" || isReady(&reason)) {
+      response.body = "ok\n";
     } else {
       response.status = 503;
-      response.set_content(reason + "\n", "text/plain");
+      response.body = reason + "\n";
     }
-  });
-  server.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
-    metrics_.increment("http_request_count", "verb=\"" + verbLabel(request.method) + "\",path=\"" +
-                                                 pathLabel(request.path) + "\",code=\"" +
-                                                 std::to_string(response.status) + "\"");
-  });
+  } else {
+    response.status = 404;
+    response.body = "not found\n";
+  }
   // During the drain, every answer tells the client to move to another replica.
-  server.set_post_routing_handler([this](const httplib::Request&, httplib::Response& response) {
-    if (draining_) response.set_header("Connection", "close");
-  });
+  response.close_connection = draining_.load();
+  metrics_.increment("http_request_count", "verb=\"" + verbLabel(request.method) + "\",path=\"" +
+                                               pathLabel(request.path) + "\",code=\"" +
+                                               std::to_string(response.status) + "\"");
+  return response;
+}
 
+void WebhookServer::installMetricsRoutes() {
   metrics_server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
     response.set_content(metrics_.render(), "text/plain; version=0.0.4");
   });
 }
 
 std::string WebhookServer::start() {
-  if (!server_->is_valid()) return "TLS settings were refused by OpenSSL";
-  const std::size_t workers = options_.worker_threads == 0 ? 1 : options_.worker_threads;
-  server_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-  server_->set_keep_alive_max_count(1000000);
-  server_->set_keep_alive_timeout(options_.keep_alive_timeout.count());
-  server_->set_read_timeout(options_.read_timeout.count(), 0);
-  server_->set_write_timeout(options_.write_timeout.count(), 0);
-  server_->set_payload_max_length(options_.max_request_bytes);
-  server_->set_tcp_nodelay(true);
-
-  if (options_.port == 0) {
-    bound_port_ = server_->bind_to_any_port(options_.bind_address);
-    if (bound_port_ <= 0) return "cannot bind " + options_.bind_address + " to a free port";
-  } else {
-    if (!server_->bind_to_port(options_.bind_address, options_.port)) {
-      return "cannot listen on " + options_.bind_address + ":" + std::to_string(options_.port);
-    }
-    bound_port_ = options_.port;
+  if (tls_context_ == nullptr || !tls_error_.empty()) return tls_error_;
+  HttpsServerOptions https;
+  https.bind_address = options_.bind_address;
+  https.port = options_.port;
+  https.threads = options_.worker_threads == 0 ? 1 : options_.worker_threads;
+  https.max_request_bytes = options_.max_request_bytes;
+  https.read_timeout = options_.read_timeout;
+  https.write_timeout = options_.write_timeout;
+  https.keep_alive_timeout = options_.keep_alive_timeout;
+  server_ = std::make_unique<HttpsServer>(
+      https, tls_context_, [this](const HttpRequest& request) { return route(request); });
+  if (std::string error = server_->bind(); !error.empty()) {
+    server_.reset();
+    return error;
   }
+  bound_port_ = server_->port();
   if (options_.metrics_port >= 0) {
     metrics_server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
     if (options_.metrics_port == 0) {
@@ -190,11 +189,9 @@ std::string WebhookServer::start() {
     }
     metrics_thread_ = std::thread([this] { metrics_server_->listen_after_bind(); });
   }
-  server_thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // stop() is a no-op until the accept loop runs, so a shutdown racing start() would hang.
-  for (int i = 0; i < 500 && !server_->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  server_->start();
+  // httplib's stop() is a no-op until its accept loop runs: a shutdown racing start()
+  // would hang.
   for (int i = 0; i < 500 && metrics_thread_.joinable() && !metrics_server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
@@ -209,11 +206,11 @@ void WebhookServer::shutdown(std::chrono::milliseconds drain) {
     spdlog::info("draining for {} ms before closing the listener", drain.count());
     std::this_thread::sleep_for(drain);
   }
-  server_->stop();
+  spdlog::info("closing the listener; finishing in-flight requests, closing idle connections");
+  // Returns once in-flight requests are answered and every connection is closed.
+  if (server_) server_->stop(std::max(options_.read_timeout, options_.write_timeout) * 2);
+  server_.reset();
   metrics_server_->stop();
-  spdlog::info("listener closed; finishing in-flight requests and idle keep-alive connections");
-  // listen_after_bind returns once the worker pool has finished in-flight requests.
-  if (server_thread_.joinable()) server_thread_.join();
   if (metrics_thread_.joinable()) metrics_thread_.join();
 }
 

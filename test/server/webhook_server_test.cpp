@@ -4,7 +4,12 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <condition_variable>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -23,6 +28,72 @@ std::string podReview() {
     "operation":"CREATE","object":{"metadata":{"name":"p"},
     "spec":{"serviceAccountName":"app","containers":[{"name":"c"}]}}}})";
 }
+
+// A TLS client that writes raw bytes: pipelining, Expect: 100-continue and stalled
+// requests are things httplib's client does not send.
+class RawTlsClient {
+ public:
+  explicit RawTlsClient(int port) : context_(SSL_CTX_new(TLS_client_method())) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval timeout{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ssl_ = SSL_new(context_);
+    SSL_set_fd(ssl_, fd_);
+    connected_ = connected_ && SSL_connect(ssl_) == 1;
+  }
+  ~RawTlsClient() {
+    SSL_free(ssl_);
+    ::close(fd_);
+    SSL_CTX_free(context_);
+  }
+  RawTlsClient(const RawTlsClient&) = delete;
+  RawTlsClient& operator=(const RawTlsClient&) = delete;
+
+  bool connected() const { return connected_; }
+  bool send(std::string_view data) {
+    return SSL_write(ssl_, data.data(), static_cast<int>(data.size())) ==
+           static_cast<int>(data.size());
+  }
+  // Reads until `text` has been seen `times` times, the peer closes, or 5 s pass.
+  std::string readUntil(std::string_view text, int times = 1) {
+    while (count(text) < times) {
+      char buffer[4096];
+      const int n = SSL_read(ssl_, buffer, sizeof buffer);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      received_.append(buffer, static_cast<std::size_t>(n));
+    }
+    return received_;
+  }
+  bool closedByPeer() {
+    readUntil("\x01never\x01");
+    return closed_;
+  }
+
+ private:
+  int count(std::string_view text) const {
+    int found = 0;
+    for (std::size_t at = received_.find(text); at != std::string::npos;
+         at = received_.find(text, at + 1)) {
+      ++found;
+    }
+    return found;
+  }
+
+  SSL_CTX* context_;
+  SSL* ssl_ = nullptr;
+  int fd_ = -1;
+  bool connected_ = false;
+  bool closed_ = false;
+  std::string received_;
+};
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -44,6 +115,12 @@ class ServerTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    {
+      // A failed test must not leave handlers blocked: shutdown waits for them.
+      std::lock_guard lock(slow_mutex_);
+      slow_released_ = true;
+    }
+    slow_changed_.notify_all();
     if (server_) server_->shutdown(0ms);
   }
 
@@ -57,6 +134,12 @@ class ServerTest : public ::testing::Test {
 
   admission::LookupResult lookup(const std::string&, const std::string& sa) {
     std::this_thread::sleep_for(lookup_delay_.load());
+    if (sa == "slow") {
+      std::unique_lock lock(slow_mutex_);
+      ++slow_waiting_;
+      slow_changed_.notify_all();
+      slow_changed_.wait(lock, [this] { return slow_released_; });
+    }
     admission::LookupResult result;
     if (sa == "app") {
       mutate::Identity identity;
@@ -72,6 +155,10 @@ class ServerTest : public ::testing::Test {
   MetricsRegistry metrics_;
   std::atomic<bool> synced_{true};
   std::atomic<std::chrono::milliseconds> lookup_delay_{0ms};
+  std::mutex slow_mutex_;
+  std::condition_variable slow_changed_;
+  int slow_waiting_ = 0;
+  bool slow_released_ = false;
   admission::ReviewHandler handler_{
       mutate::MutationOptions{},
       [this](const std::string& ns, const std::string& sa) { return lookup(ns, sa); },
@@ -202,6 +289,88 @@ TEST_F(ServerTest, ShutdownDrainsAndFinishesInFlightRequests) {
   stopping.get();
   server_.reset();
   // Once stopped, nothing listens any more.
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  startServer();
+  RawTlsClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.send("GET /healthz HTTP/1.1\r\n\r\nGET /nope HTTP/1.1\r\n\r\n"));
+  const std::string received = client.readUntil("HTTP/1.1 ", 2);
+  const std::size_t ok = received.find("HTTP/1.1 200 OK");
+  const std::size_t missing = received.find("HTTP/1.1 404 Not Found");
+  ASSERT_NE(ok, std::string::npos) << received;
+  ASSERT_NE(missing, std::string::npos) << received;
+  EXPECT_LT(ok, missing);
+}
+
+TEST_F(ServerTest, ExpectContinueGetsA100BeforeTheBody) {
+  startServer();
+  RawTlsClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  const std::string body = podReview();
+  ASSERT_TRUE(
+      client.send("POST /mutate HTTP/1.1\r\nContent-Type: application/json\r\n"
+                  "Expect: 100-continue\r\nContent-Length: " +
+                  std::to_string(body.size()) + "\r\n\r\n"));
+  EXPECT_EQ(client.readUntil("\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(client.send(body));
+  const std::string received = client.readUntil("JSONPatch");
+  EXPECT_NE(received.find("HTTP/1.1 200 OK"), std::string::npos) << received;
+}
+
+TEST_F(ServerTest, StalledRequestIsCutAfterTheReadTimeout) {
+  ServerOptions options;
+  options.read_timeout = 1s;
+  startServer(options);
+  RawTlsClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.send("POST /mutate HTTP/1.1\r\nContent-Length: 100\r\n\r\n{"));
+  EXPECT_TRUE(client.closedByPeer()) << "a request that never completes is not kept forever";
+  EXPECT_EQ(newClient()->Get("/healthz")->status, 200);
+}
+
+TEST_F(ServerTest, BlockedHandlersDoNotStallOtherConnections) {
+  startServer();
+  // More requests blocked in the handler than threads that take events when none blocks.
+  const int blocked = static_cast<int>(2 * std::max(1U, std::thread::hardware_concurrency())) + 2;
+  std::string slow_review = podReview();
+  slow_review.replace(slow_review.find("\"app\""), 5, "\"slow\"");
+  std::vector<std::future<int>> slow;
+  for (int i = 0; i < blocked; ++i) {
+    slow.push_back(std::async(std::launch::async, [this, &slow_review] {
+      auto response = newClient()->Post("/mutate", slow_review, "application/json");
+      return response ? response->status : -1;
+    }));
+  }
+  {
+    std::unique_lock lock(slow_mutex_);
+    ASSERT_TRUE(slow_changed_.wait_for(lock, 10s, [&] { return slow_waiting_ == blocked; }));
+  }
+  // Every slow request is still held: a fast one must get through regardless.
+  const auto fast = newClient()->Post("/mutate", podReview(), "application/json");
+  ASSERT_TRUE(fast) << httplib::to_string(fast.error());
+  EXPECT_EQ(fast->status, 200);
+  {
+    std::lock_guard lock(slow_mutex_);
+    EXPECT_EQ(slow_waiting_, blocked);
+    slow_released_ = true;
+  }
+  slow_changed_.notify_all();
+  for (auto& request : slow) EXPECT_EQ(request.get(), 200);
+}
+
+TEST_F(ServerTest, ShutdownClosesIdleKeepAliveConnectionsAtOnce) {
+  ServerOptions options;
+  options.keep_alive_timeout = 60s;
+  startServer(options);
+  auto client = newClient();
+  ASSERT_EQ(client->Get("/healthz")->status, 200);  // the connection stays open, idle
+  const auto started = std::chrono::steady_clock::now();
+  server_->shutdown(0ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s)
+      << "shutdown must not wait for the keep-alive timeout";
+  server_.reset();
 }
 
 TEST_F(ServerTest, MetricsAreServedInPrometheusFormat) {

@@ -16,10 +16,14 @@
 
 namespace httplib {
 class Server;
-class SSLServer;
 }  // namespace httplib
+typedef struct ssl_ctx_st SSL_CTX;  // NOLINT(modernize-use-using): OpenSSL's own spelling
 
 namespace irsa::server {
+
+class HttpsServer;
+struct HttpRequest;
+struct HttpResponse;
 
 struct ServerOptions {
   std::string bind_address = "0.0.0.0";
@@ -27,14 +31,14 @@ struct ServerOptions {
   int metrics_port = 9999;  // 0 picks a free port; -1 disables the metrics listener
   int tls_min_version = 0;  // OpenSSL constant; 0 means TLS 1.2
   CipherSuites cipher_suites;
-  // cpp-httplib serves a connection on one worker for its whole keep-alive life, so this
-  // bounds how many kube-apiserver connections are served at once.
+  // Threads serving admission requests. Connections are multiplexed over them, so this
+  // bounds how many requests run at once (a request waiting on a ServiceAccount cache
+  // miss holds one), not how many connections stay open.
   std::size_t worker_threads = 64;
   std::size_t max_request_bytes = std::size_t{3} * 1024 * 1024;
   std::chrono::seconds read_timeout{10};
   std::chrono::seconds write_timeout{10};
-  // Idle keep-alive connections are closed after this; it also bounds how long shutdown
-  // waits for idle connections after the drain.
+  // Idle keep-alive connections are closed after this (and at once on shutdown).
   std::chrono::seconds keep_alive_timeout{10};
 };
 
@@ -61,11 +65,12 @@ class WebhookServer {
 
   // Graceful stop: /readyz turns 503 and every response asks the client to close its
   // connection; after `drain` the listener closes, in-flight requests finish and idle
-  // keep-alive connections are let go. Blocks until both servers have stopped.
+  // keep-alive connections are closed. Blocks until both servers have stopped.
   void shutdown(std::chrono::milliseconds drain);
 
  private:
-  void installRoutes();
+  void installMetricsRoutes();
+  HttpResponse route(const HttpRequest& request);
   bool isReady(std::string* reason) const;
 
   ServerOptions options_;
@@ -73,9 +78,10 @@ class WebhookServer {
   CertificateStore& certificates_;
   MetricsRegistry& metrics_;
   ReadinessCheck ready_;
-  std::unique_ptr<httplib::SSLServer> server_;
+  SSL_CTX* tls_context_ = nullptr;  // owned; configured from options_ and certificates_
+  std::string tls_error_;           // why tls_context_ could not be configured
+  std::unique_ptr<HttpsServer> server_;
   std::unique_ptr<httplib::Server> metrics_server_;
-  std::thread server_thread_;
   std::thread metrics_thread_;
   std::atomic<bool> draining_{false};
   int bound_port_ = 0;

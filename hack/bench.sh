@@ -65,12 +65,14 @@ for body in small ten large; do
   done
 done
 
-echo "== open-loop latency (fixed rate, 16 connections, small Pod)"
+echo "== open-loop latency (fixed rate, 16 connections, small Pod; nginx with the same generator)"
 latency_rows=""
 for r in "${rates[@]}"; do
   line=$("$B/bench/irsa_open_loop" "$PORT" "$WORK/reviews/small.json" "$r" 16 "$duration" || true)
+  ref=$("$B/bench/irsa_open_loop" "$NGINX_PORT" "$WORK/reviews/small.json" "$r" 16 "$duration" || true)
   echo "  $r/s: $line"
-  latency_rows+="| $r | $(jq -r '"\(.achieved_rps) | \(.p50_ms) | \(.p99_ms) | \(.p999_ms) | \(.errors)"' <<<"$line") |"$'\n'
+  echo "  $r/s nginx: $ref"
+  latency_rows+="| $r | $(jq -r '"\(.achieved_rps) | \(.p50_ms) | \(.p99_ms) | \(.p999_ms) | \(.errors)"' <<<"$line") | $(jq -r '"\(.p99_ms) | \(.p999_ms)"' <<<"$ref") |"$'\n'
 done
 loaded_rss=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$WEBHOOK_PID/status")
 
@@ -111,10 +113,10 @@ Closed-loop throughput over TLS keep-alive (wrk, ${duration}s per cell); nginx r
 | Pod | connections | irsa-webhook req/s | nginx req/s | ratio |
 |---|---|---|---|---|
 ${throughput_rows}
-Open-loop latency, small Pod, 16 connections (latency from the scheduled send time):
+Open-loop latency, small Pod, 16 connections (latency from the scheduled send time); the last two columns are nginx's fixed answer measured with the same generator, the floor this machine and generator allow:
 
-| offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | errors |
-|---|---|---|---|---|---|
+| offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | errors | nginx p99 ms | nginx p99.9 ms |
+|---|---|---|---|---|---|---|---|
 ${latency_rows}
 Memory and start-up against the fake API server (10% of ServiceAccounts annotated, each with a 200-byte unrelated annotation):
 

@@ -143,7 +143,8 @@ std::vector<Flag> flagTable(Config& c) {
        },
        ""},
       {"worker-threads", Kind::kInt,
-       "admission worker threads; each serves one keep-alive connection at a time",
+       "most admission requests handled at once (connections are multiplexed; a request "
+       "waiting on a ServiceAccount cache miss holds one)",
        intSetter(c.worker_threads, 1, 4096), std::to_string(defaults.worker_threads)},
       {"max-request-bytes", Kind::kInt64, "largest accepted request body (larger: HTTP 413)",
        intSetter(c.max_request_bytes, 1024, std::int64_t{1} << 32),

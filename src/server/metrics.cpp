@@ -36,12 +36,17 @@ void MetricsRegistry::increment(const std::string& name, const std::string& labe
       }
     }
   }
+  series(name, labels).fetch_add(by, std::memory_order_relaxed);
+}
+
+std::atomic<std::uint64_t>& MetricsRegistry::series(const std::string& name,
+                                                    const std::string& labels) {
   std::unique_lock lock(mutex_);
   Family& family = families_[name];
   if (family.type.empty()) family.type = "counter";
   auto& series = family.series[labels];
   if (!series) series = std::make_unique<std::atomic<std::uint64_t>>(0);
-  series->fetch_add(by, std::memory_order_relaxed);
+  return *series;
 }
 
 void MetricsRegistry::observeAdmissionSeconds(double seconds) {

@@ -74,6 +74,12 @@ WebhookServer::WebhookServer(ServerOptions options, const admission::ReviewHandl
   metrics_.describe("pod_identity_webhook_missing_sa_count", "counter",
                     "Pod admissions whose ServiceAccount was not found.");
   metrics_.increment("pod_identity_webhook_missing_sa_count", "", 0);
+  mutate_ok_count_ =
+      &metrics_.series("http_request_count", R"(verb="POST",path="/mutate",code="200")");
+  web_identity_count_ =
+      &metrics_.series("pod_identity_webhook_pod_count", R"(method="web_identity")");
+  container_credentials_count_ =
+      &metrics_.series("pod_identity_webhook_pod_count", R"(method="container_credentials")");
   installMetricsRoutes();
 }
 
@@ -113,10 +119,9 @@ HttpResponse WebhookServer::route(const HttpRequest& request) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (review.outcome != admission::Outcome::kRejected) metrics_.observeAdmissionSeconds(seconds);
     if (review.outcome == admission::Outcome::kMutated) {
-      metrics_.increment("pod_identity_webhook_pod_count",
-                         review.mode == mutate::IdentityMode::kPodIdentity
-                             ? R"(method="container_credentials")"
-                             : R"(method="web_identity")");
+      (review.mode == mutate::IdentityMode::kPodIdentity ? container_credentials_count_
+                                                         : web_identity_count_)
+          ->fetch_add(1, std::memory_order_relaxed);
     }
     if (!review.service_account_found) metrics_.increment("pod_identity_webhook_missing_sa_count");
     if (review.outcome == admission::Outcome::kRejected) {
@@ -146,6 +151,10 @@ HttpResponse WebhookServer::route(const HttpRequest& request) {
   }
   // During the drain, every answer tells the client to move to another replica.
   response.close_connection = draining_.load();
+  if (response.status == 200 && request.method == "POST" && request.path == "/mutate") {
+    mutate_ok_count_->fetch_add(1, std::memory_order_relaxed);
+    return response;
+  }
   metrics_.increment("http_request_count", "verb=\"" + verbLabel(request.method) + "\",path=\"" +
                                                pathLabel(request.path) + "\",code=\"" +
                                                std::to_string(response.status) + "\"");

@@ -18,6 +18,9 @@ class MetricsRegistry {
  public:
   // Monotonic counter for one label set, e.g. labels = R"(verb="POST",path="/mutate")".
   void increment(const std::string& name, const std::string& labels = {}, std::uint64_t by = 1);
+  // The counter of one series, created at 0 if new. The reference stays valid for the
+  // registry's life: hot paths keep it instead of looking the series up per request.
+  std::atomic<std::uint64_t>& series(const std::string& name, const std::string& labels);
 
   // Declares HELP/TYPE text for a metric family.
   void describe(const std::string& name, const std::string& type, const std::string& help);

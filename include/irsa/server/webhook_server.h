@@ -84,6 +84,10 @@ class WebhookServer {
   std::unique_ptr<httplib::Server> metrics_server_;
   std::thread metrics_thread_;
   std::atomic<bool> draining_{false};
+  // Series every admission touches, looked up once.
+  std::atomic<std::uint64_t>* mutate_ok_count_ = nullptr;  // http_request_count POST /mutate 200
+  std::atomic<std::uint64_t>* web_identity_count_ = nullptr;
+  std::atomic<std::uint64_t>* container_credentials_count_ = nullptr;
   int bound_port_ = 0;
   int bound_metrics_port_ = 0;
 };

@@ -66,13 +66,6 @@ encoding::JsonFilter reviewFieldsRead(const mutate::MutationOptions& options) {
   return review;
 }
 
-void appendStringMember(std::string& out, std::string_view key, std::string_view value) {
-  out += ',';
-  encoding::appendJsonString(out, key);
-  out += ':';
-  encoding::appendJsonString(out, value);
-}
-
 }  // namespace
 
 ReviewHandler::ReviewHandler(mutate::MutationOptions options, IdentityLookup lookup,
@@ -144,11 +137,15 @@ ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view c
     return reject(400, error);
   }
 
-  // The response is written as text: it is a handful of strings around the patch, and
-  // building it as a json value would copy the patch once more.
-  std::string admission_response = R"({"uid":)";
-  encoding::appendJsonString(admission_response, response.uid);
-  admission_response += R"(,"allowed":true)";
+  // The response is written as text, in one buffer: it is a handful of strings around the
+  // patch, and building it as a json value would copy the patch once more.
+  std::string out;
+  out.reserve(2048);
+  out = R"({"apiVersion":)";
+  encoding::appendJsonString(out, api_version);
+  out += R"(,"kind":"AdmissionReview","response":{"uid":)";
+  encoding::appendJsonString(out, response.uid);
+  out += R"(,"allowed":true)";
   const bool is_pod_create =
       kind_group.empty() && kind_kind == "Pod" && sub_resource.empty() && operation == "CREATE";
   if (!is_pod_create) {
@@ -179,41 +176,37 @@ ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view c
           mutate::buildPatch(*object, *found.identity, options_, random_int_);
       if (!mutation.patch.empty()) {
         response.outcome = Outcome::kMutated;
-        appendStringMember(admission_response, "patchType", "JSONPatch");
+        out += R"(,"patchType":"JSONPatch","patch":")";
         std::string patch_text;
+        patch_text.reserve(1024);
         encoding::appendJson(patch_text, mutation.patch);
-        appendStringMember(admission_response, "patch", encoding::base64Encode(patch_text));
+        encoding::appendBase64(out, patch_text);  // base64 needs no JSON escaping
+        out += '"';
         if (!mutation.audit_annotations.empty()) {
-          admission_response += R"(,"auditAnnotations":{)";
+          out += R"(,"auditAnnotations":{)";
           bool first = true;
           for (const auto& [key, value] : mutation.audit_annotations) {
-            if (!first) admission_response += ',';
+            if (!first) out += ',';
             first = false;
-            encoding::appendJsonString(admission_response, key);
-            admission_response += ':';
-            encoding::appendJsonString(admission_response, value);
+            encoding::appendJsonString(out, key);
+            out += ':';
+            encoding::appendJsonString(out, value);
           }
-          admission_response += '}';
+          out += '}';
         }
       }
       if (!mutation.warnings.empty()) {
-        admission_response += R"(,"warnings":[)";
+        out += R"(,"warnings":[)";
         for (std::size_t i = 0; i < mutation.warnings.size(); ++i) {
-          if (i > 0) admission_response += ',';
-          encoding::appendJsonString(admission_response, mutation.warnings[i]);
+          if (i > 0) out += ',';
+          encoding::appendJsonString(out, mutation.warnings[i]);
         }
-        admission_response += ']';
+        out += ']';
       }
     }
   }
-  admission_response += '}';
-
-  response.body.reserve(64 + api_version.size() + admission_response.size());
-  response.body = R"({"apiVersion":)";
-  encoding::appendJsonString(response.body, api_version);
-  response.body += R"(,"kind":"AdmissionReview","response":)";
-  response.body += admission_response;
-  response.body += '}';
+  out += "}}";
+  response.body = std::move(out);
   return response;
 }
 

@@ -134,20 +134,27 @@ void HttpsServer::start() {
   threads_.reserve(count);
   for (std::size_t i = 0; i < count; ++i) threads_.emplace_back([this, i] { run(i); });
   reaper_ = std::thread([this] {
-    for (int tick = 0; !stopping_.load(); ++tick) {
-      watchHandlers();
-      if (tick % 20 == 0) reapExpired();
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // Quick ticks only while handlers run: an idle webhook should cost (almost) nothing.
+    auto next_reap = Clock::now();
+    while (!stopping_.load()) {
+      const bool busy = watchHandlers();
+      if (Clock::now() >= next_reap) {
+        reapExpired();
+        next_reap = Clock::now() + std::chrono::milliseconds(100);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(busy ? 5 : 50));
     }
   });
 }
 
-void HttpsServer::watchHandlers() {
+bool HttpsServer::watchHandlers() {
   constexpr std::int64_t kBlockedAfterMillis = 5;
   const std::int64_t now = nowMillis();
   std::size_t blocked = 0;
+  bool busy = false;
   for (std::size_t i = 0; i < threads_.size(); ++i) {
     const std::int64_t started = handler_started_[i].load(std::memory_order_relaxed);
+    busy = busy || started != 0;
     if (started != 0 && now - started > kBlockedAfterMillis) ++blocked;
   }
   const std::size_t allowance = std::min(threads_.size(), base_allowance_ + blocked);
@@ -155,6 +162,7 @@ void HttpsServer::watchHandlers() {
     std::lock_guard lock(gate_mutex_);
     gate_.notify_all();
   }
+  return busy;
 }
 
 void HttpsServer::run(std::size_t index) {

@@ -10,34 +10,42 @@
 
 namespace irsa::encoding {
 
-inline std::string base64Encode(std::string_view data) {
+// Appends the encoding of `data` to `out`, written in place (it runs on every patch).
+inline void appendBase64(std::string& out, std::string_view data) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
+  const std::size_t start = out.size();
+  out.resize(start + (data.size() + 2) / 3 * 4);
+  char* p = out.data() + start;
+  const auto byte = [&data](std::size_t i) {
+    return static_cast<unsigned>(static_cast<unsigned char>(data[i]));
+  };
   std::size_t i = 0;
   for (; i + 2 < data.size(); i += 3) {
-    const unsigned n = (static_cast<unsigned char>(data[i]) << 16) |
-                       (static_cast<unsigned char>(data[i + 1]) << 8) |
-                       static_cast<unsigned char>(data[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
+    const unsigned n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    *p++ = kAlphabet[(n >> 18) & 63];
+    *p++ = kAlphabet[(n >> 12) & 63];
+    *p++ = kAlphabet[(n >> 6) & 63];
+    *p++ = kAlphabet[n & 63];
   }
   if (i + 1 == data.size()) {
-    const unsigned n = static_cast<unsigned char>(data[i]) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += "==";
+    const unsigned n = byte(i) << 16;
+    *p++ = kAlphabet[(n >> 18) & 63];
+    *p++ = kAlphabet[(n >> 12) & 63];
+    *p++ = '=';
+    *p++ = '=';
   } else if (i + 2 == data.size()) {
-    const unsigned n = (static_cast<unsigned char>(data[i]) << 16) |
-                       (static_cast<unsigned char>(data[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += '=';
+    const unsigned n = (byte(i) << 16) | (byte(i + 1) << 8);
+    *p++ = kAlphabet[(n >> 18) & 63];
+    *p++ = kAlphabet[(n >> 12) & 63];
+    *p++ = kAlphabet[(n >> 6) & 63];
+    *p++ = '=';
   }
+}
+
+inline std::string base64Encode(std::string_view data) {
+  std::string out;
+  appendBase64(out, data);
   return out;
 }
 

@@ -180,19 +180,32 @@ class Parser {
       ++p_;
       skipWhitespace();
       if (!parseValue(child, slot, depth)) return false;
-      skipWhitespace();
-      if (p_ == end_) return fail("unexpected end of input in an object");
-      if (*p_ == ',') {
-        ++p_;
-        skipWhitespace();
-        continue;
-      }
-      if (*p_ == '}') {
-        ++p_;
-        return true;
-      }
-      return fail("expected ',' or '}' in an object");
+      const Next next = afterItem('}', "unexpected end of input in an object",
+                                  "expected ',' or '}' in an object");
+      if (next != Next::kMore) return next == Next::kDone;
     }
+  }
+
+  enum class Next { kMore, kDone, kError };
+
+  // After an object member or array element: ',' means another follows, `close` ends it.
+  Next afterItem(char close, const char* at_end, const char* otherwise) {
+    skipWhitespace();
+    if (p_ == end_) {
+      fail(at_end);
+      return Next::kError;
+    }
+    if (*p_ == ',') {
+      ++p_;
+      skipWhitespace();
+      return Next::kMore;
+    }
+    if (*p_ == close) {
+      ++p_;
+      return Next::kDone;
+    }
+    fail(otherwise);
+    return Next::kError;
   }
 
   bool parseArray(const JsonFilter* filter, json* out, std::size_t depth) {
@@ -215,18 +228,9 @@ class Parser {
         slot = &out->back();
       }
       if (!parseValue(child, slot, depth)) return false;
-      skipWhitespace();
-      if (p_ == end_) return fail("unexpected end of input in an array");
-      if (*p_ == ',') {
-        ++p_;
-        skipWhitespace();
-        continue;
-      }
-      if (*p_ == ']') {
-        ++p_;
-        return true;
-      }
-      return fail("expected ',' or ']' in an array");
+      const Next next =
+          afterItem(']', "unexpected end of input in an array", "expected ',' or ']' in an array");
+      if (next != Next::kMore) return next == Next::kDone;
     }
   }
 

@@ -200,7 +200,7 @@ void HttpsServer::acceptConnections() {
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && !stopping_.load()) {
         // EMFILE and friends: log and back off rather than spin on a ready listener.
         spdlog::warn("accept failed: {}", std::strerror(errno));  // NOLINT(concurrency-mt-unsafe)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -244,6 +244,12 @@ void HttpsServer::acceptConnections() {
   }
 }
 
+bool HttpsServer::rearmAfter(Connection& connection, int result) {
+  const int error = SSL_get_error(connection.ssl, result);
+  return (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) &&
+         arm(connection, error == SSL_ERROR_WANT_WRITE);
+}
+
 bool HttpsServer::arm(Connection& connection, bool want_write) {
   epoll_event event{};
   event.events = (want_write ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT;
@@ -279,12 +285,7 @@ void HttpsServer::serve(Connection& connection) {
           c.deadline = nowMillis() + options_.keep_alive_timeout.count();
           continue;
         }
-        const int error = SSL_get_error(c.ssl, result);
-        if ((error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) &&
-            arm(c, error == SSL_ERROR_WANT_WRITE)) {
-          return;
-        }
-        close(&c);
+        if (!rearmAfter(c, result)) close(&c);
         return;
       }
 
@@ -299,12 +300,7 @@ void HttpsServer::serve(Connection& connection) {
             c.out_offset += static_cast<std::size_t>(written);
             continue;
           }
-          const int error = SSL_get_error(c.ssl, written);
-          if ((error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) &&
-              arm(c, error == SSL_ERROR_WANT_WRITE)) {
-            return;
-          }
-          close(&c);
+          if (!rearmAfter(c, written)) close(&c);
           return;
         }
         c.out.clear();
@@ -336,12 +332,8 @@ void HttpsServer::serve(Connection& connection) {
           const auto dropped = static_cast<std::uint64_t>(received);
           c.discard = dropped >= c.discard ? 0 : c.discard - dropped;
           if (c.discard > 0) continue;
-        } else {
-          const int error = SSL_get_error(c.ssl, received);
-          if ((error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) &&
-              arm(c, error == SSL_ERROR_WANT_WRITE)) {
-            return;
-          }
+        } else if (rearmAfter(c, received)) {
+          return;
         }
         close(&c);
         return;
@@ -436,9 +428,10 @@ void HttpsServer::reapExpired() {
 void HttpsServer::stop(std::chrono::milliseconds grace) {
   if (stopping_.exchange(true)) return;
   if (listen_fd_ >= 0 && epoll_fd_ >= 0) {
+    // New connections are refused from now on. The descriptor itself is closed only after
+    // the threads are joined: one of them may be inside accept4() on it.
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
-    ::close(listen_fd_);
-    listen_fd_ = -1;
+    ::shutdown(listen_fd_, SHUT_RDWR);
   }
   if (reaper_.joinable()) reaper_.join();
   {

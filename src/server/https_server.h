@@ -94,6 +94,9 @@ class HttpsServer {
   void acceptConnections();
   void serve(Connection& connection);
   bool arm(Connection& connection, bool want_write);
+  // After an OpenSSL call returned `result` <= 0: re-arms the connection for the socket
+  // readiness OpenSSL waits for (true), or false when the connection is broken.
+  bool rearmAfter(Connection& connection, int result);
   void close(Connection* connection);
   void reapExpired();
 

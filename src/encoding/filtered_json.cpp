@@ -80,6 +80,33 @@ void appendUtf8(std::string& out, std::uint32_t code_point) {
   }
 }
 
+// Length of the valid UTF-8 sequence starting at `text[i]` (a byte >= 0x80), or 0.
+std::size_t validUtf8Length(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const unsigned char c = byte(0);
+  std::size_t length = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    length = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    length = 3;
+    if (c == 0xE0) low = 0xA0;
+    if (c == 0xED) high = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    length = 4;
+    if (c == 0xF0) low = 0x90;
+    if (c == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (text.size() - i < length || byte(1) < low || byte(1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
+    if (!isContinuation(byte(k))) return 0;
+  }
+  return length;
+}
+
 // Recursive descent over the text. `out == nullptr` means "check only": the common case
 // for most of a Pod, and the one that must not allocate.
 class Parser {
@@ -268,29 +295,9 @@ class Parser {
   }
 
   bool skipUtf8Sequence() {
-    const auto* u = reinterpret_cast<const unsigned char*>(p_);
-    const auto available = static_cast<std::size_t>(end_ - p_);
-    const unsigned char c = u[0];
-    std::size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      if (c == 0xE0) low = 0xA0;   // no overlong forms
-      if (c == 0xED) high = 0x9F;  // no UTF-16 surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;  // nothing above U+10FFFF
-    } else {
-      return fail("invalid UTF-8 in string");
-    }
-    if (available < length || u[1] < low || u[1] > high) return fail("invalid UTF-8 in string");
-    for (std::size_t i = 2; i < length; ++i) {
-      if (!isContinuation(u[i])) return fail("invalid UTF-8 in string");
-    }
+    const std::size_t length =
+        validUtf8Length(std::string_view(p_, static_cast<std::size_t>(end_ - p_)), 0);
+    if (length == 0) return fail("invalid UTF-8 in string");
     p_ += length;
     return true;
   }
@@ -429,36 +436,7 @@ FilteredJson parseFiltered(std::string_view text, const JsonFilter& filter, std:
   return Parser(text, max_depth).run(filter);
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence starting at `text[i]` (a byte >= 0x80), or 0.
-std::size_t validUtf8Length(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
-  const unsigned char c = byte(0);
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    length = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    length = 3;
-    if (c == 0xE0) low = 0xA0;
-    if (c == 0xED) high = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    length = 4;
-    if (c == 0xF0) low = 0x90;
-    if (c == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (text.size() - i < length || byte(1) < low || byte(1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (!isContinuation(byte(k))) return 0;
-  }
-  return length;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void appendJsonString(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -436,8 +436,6 @@ FilteredJson parseFiltered(std::string_view text, const JsonFilter& filter, std:
   return Parser(text, max_depth).run(filter);
 }
 
-namespace {}  // namespace
-
 void appendJsonString(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';

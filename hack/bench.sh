@@ -87,7 +87,7 @@ done < <("$B/bench/irsa_cache_bench" "$B/irsa-webhook" "${counts[@]}")
 echo "== lock contention: throughput at 16 connections with and without 1,000 SA updates/s"
 contention=$("$B/bench/irsa_cache_bench" --contention "$B/irsa-webhook" "$duration")
 echo "  $contention"
-contention_row="| $(jq -r '"\(.quiet_rps) | \(.with_updates_rps) | \(.updates_per_second)"' <<<"$contention") |"
+contention_row="| $(jq -r '"\(.quiet_rps) | \(.with_updates_rps) | \(.updates_per_second) | \(.idle_pct_quiet) / \(.idle_pct_updating) | \(.webhook_cpu_pct_quiet) / \(.webhook_cpu_pct_updating) | \(.fake_api_cpu_pct_updating)"' <<<"$contention") |"
 
 if ((smoke)); then
   [[ -n "$throughput_rows" && -n "$latency_rows" && -n "$cache_rows" ]] || { echo "bench smoke: missing results"; exit 1; }
@@ -123,10 +123,10 @@ Memory and start-up against the fake API server (10% of ServiceAccounts annotate
 | ServiceAccounts | ready after s | RSS MB | cache-miss admission ms (SA created 30 ms into the wait) | mutated |
 |---|---|---|---|---|
 ${cache_rows}
-Lock contention (10k ServiceAccounts cached, wrk at 16 connections on one unchanged SA):
+Lock contention (10k ServiceAccounts cached, wrk at 16 connections on one unchanged SA; medians of three alternating rounds of each phase; CPU columns are % of the machine, quiet / updating):
 
-| req/s, watch quiet | req/s, watch applying updates | updates/s applied |
-|---|---|---|
+| req/s, watch quiet | req/s, watch applying updates | updates/s applied | machine idle % | webhook CPU % | fake API server + update writer CPU % (updating) |
+|---|---|---|---|---|---|
 ${contention_row}
 
 Webhook RSS with the static file: ${idle_rss} MB idle, ${loaded_rss} MB after the load runs.

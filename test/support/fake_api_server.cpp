@@ -85,6 +85,12 @@ json FakeApiServer::makeObject(const std::string& kind, const std::string& ns,
   return object;
 }
 
+void FakeApiServer::recordEvent(std::string type, const std::string& kind, const std::string& ns,
+                                json object) {
+  std::string line = json{{"type", type}, {"object", object}}.dump() + "\n";
+  events_.push_back({rv_, std::move(type), kind, ns, std::move(object), std::move(line)});
+}
+
 void FakeApiServer::put(const std::string& kind, const std::string& ns, const std::string& name,
                         json payload) {
   {
@@ -93,7 +99,7 @@ void FakeApiServer::put(const std::string& kind, const std::string& ns, const st
     const bool exists = objects_.count(key) > 0;
     json object = makeObject(kind, ns, name, payload, ++rv_);
     objects_[key] = object;
-    events_.push_back({rv_, exists ? "MODIFIED" : "ADDED", kind, ns, std::move(object)});
+    recordEvent(exists ? "MODIFIED" : "ADDED", kind, ns, std::move(object));
   }
   changed_.notify_all();
 }
@@ -107,7 +113,7 @@ void FakeApiServer::remove(const std::string& kind, const std::string& ns,
     json object = it->second;
     objects_.erase(it);
     object["metadata"]["resourceVersion"] = std::to_string(++rv_);
-    events_.push_back({rv_, "DELETED", kind, ns, std::move(object)});
+    recordEvent("DELETED", kind, ns, std::move(object));
   }
   changed_.notify_all();
 }
@@ -260,7 +266,7 @@ void FakeApiServer::installRoutes() {
               const Event& event = *it;
               *cursor = event.rv;
               if (!matches(event.kind, event.ns, event.object)) continue;
-              out += json{{"type", event.type}, {"object", event.object}}.dump() + "\n";
+              out += event.line;
             }
             if (out.empty() && !bookmarks_) return true;
             if (out.empty()) {

@@ -70,14 +70,17 @@ WebhookServer::WebhookServer(ServerOptions options, const admission::ReviewHandl
   metrics_.describe("http_request_count", "counter",
                     "HTTP requests served, by verb, path and code.");
   metrics_.describe("pod_identity_webhook_pod_count", "counter",
-                    "Pods mutated, by method (web_identity or container_credentials).");
+                    "Pod CREATEs given an identity, by method (sts_web_identity or "
+                    "container_credentials).");
   metrics_.describe("pod_identity_webhook_missing_sa_count", "counter",
                     "Pod admissions whose ServiceAccount was not found.");
   metrics_.increment("pod_identity_webhook_missing_sa_count", "", 0);
   mutate_ok_count_ =
       &metrics_.series("http_request_count", R"(verb="POST",path="/mutate",code="200")");
+  // The Go webhook's label values. Like it, a Pod counts once an identity is found for it,
+  // whether or not its containers already had everything.
   web_identity_count_ =
-      &metrics_.series("pod_identity_webhook_pod_count", R"(method="web_identity")");
+      &metrics_.series("pod_identity_webhook_pod_count", R"(method="sts_web_identity")");
   container_credentials_count_ =
       &metrics_.series("pod_identity_webhook_pod_count", R"(method="container_credentials")");
   installMetricsRoutes();
@@ -118,7 +121,7 @@ HttpResponse WebhookServer::route(const HttpRequest& request) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (review.outcome != admission::Outcome::kRejected) metrics_.observeAdmissionSeconds(seconds);
-    if (review.outcome == admission::Outcome::kMutated) {
+    if (review.has_identity) {
       (review.mode == mutate::IdentityMode::kPodIdentity ? container_credentials_count_
                                                          : web_identity_count_)
           ->fetch_add(1, std::memory_order_relaxed);

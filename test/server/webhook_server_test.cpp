@@ -382,7 +382,7 @@ TEST_F(ServerTest, MetricsAreServedInPrometheusFormat) {
   const auto response = metrics.Get("/metrics");
   ASSERT_TRUE(response);
   const std::string& text = response->body;
-  EXPECT_NE(text.find(R"(pod_identity_webhook_pod_count{method="web_identity"} 1)"),
+  EXPECT_NE(text.find(R"(pod_identity_webhook_pod_count{method="sts_web_identity"} 1)"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find(R"(http_request_count{verb="POST",path="/mutate",code="200"} 1)"),

@@ -31,10 +31,6 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds base) {
       static_cast<long>(static_cast<double>(base.count()) * factor(generator)));
 }
 
-}  // namespace
-
-namespace {
-
 encoding::JsonFilter pageFields(const encoding::JsonFilter& object_fields) {
   encoding::JsonFilter page;
   page.member("items", encoding::JsonFilter().elements(object_fields));

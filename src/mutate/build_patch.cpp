@@ -8,7 +8,6 @@
 #include "irsa/mutate/build_patch.h"
 
 #include <algorithm>
-#include <initializer_list>
 #include <string_view>
 #include <utility>
 
@@ -110,13 +109,10 @@ struct ContainerPlan {
   std::string mount_path;
 };
 
-// Patch values are built member by member: nlohmann's initializer lists build and copy a
-// temporary array per member, which showed up in the admission profile.
-json object(std::initializer_list<std::pair<std::string_view, json*>> members) {
-  json result(json::value_t::object);
-  auto& map = result.get_ref<json::object_t&>();
-  for (const auto& [key, value] : members) map.emplace(std::string(key), std::move(*value));
-  return result;
+// Patch values are built member by member with put(): nlohmann's initializer lists build
+// and copy a temporary array per member, which showed up in the admission profile.
+void put(json& object, std::string_view key, json value) {
+  object.get_ref<json::object_t&>().emplace(std::string(key), std::move(value));
 }
 
 json arrayOf(json value) {
@@ -126,16 +122,18 @@ json arrayOf(json value) {
 }
 
 void addOperation(json& patch, std::string path, json value) {
-  json op = "add";
-  json where = std::move(path);
-  patch.get_ref<json::array_t&>().push_back(
-      object({{"op", &op}, {"path", &where}, {"value", &value}}));
+  json operation = json::object();
+  put(operation, "op", "add");
+  put(operation, "path", std::move(path));
+  put(operation, "value", std::move(value));
+  patch.get_ref<json::array_t&>().push_back(std::move(operation));
 }
 
 json envVar(std::string_view name, std::string_view value) {
-  json name_json = name;
-  json value_json = value;
-  return object({{"name", &name_json}, {"value", &value_json}});
+  json variable = json::object();
+  put(variable, "name", name);
+  put(variable, "value", value);
+  return variable;
 }
 
 // --- Rule: per-container env and volumeMount (spec 2.2, spec 4). --------------------------
@@ -184,10 +182,10 @@ void planContainer(const json& container, const std::string& path, const Contain
   }
 
   if (!hasNamedEntry(mounts, plan.volume_name)) {
-    json name = plan.volume_name;
-    json read_only = true;
-    json mount_path = plan.mount_path;
-    json mount = object({{"name", &name}, {"readOnly", &read_only}, {"mountPath", &mount_path}});
+    json mount = json::object();
+    put(mount, "name", plan.volume_name);
+    put(mount, "readOnly", true);
+    put(mount, "mountPath", plan.mount_path);
     if (mounts == nullptr || mounts->is_null()) {
       addOperation(patch, path + "/volumeMounts", arrayOf(std::move(mount)));
     } else {
@@ -216,17 +214,17 @@ void planVolume(const json& spec, const std::string& volume_name, const std::str
   const json* volumes = member(spec, "volumes");
   if (volumes != nullptr && !volumes->is_array() && !volumes->is_null()) return;
   if (hasNamedEntry(volumes, volume_name)) return;
-  json audience_json = audience;
-  json expiration_json = expiration;
-  json path_json = token_path;
-  json token = object({{"audience", &audience_json},
-                       {"expirationSeconds", &expiration_json},
-                       {"path", &path_json}});
-  json source = object({{"serviceAccountToken", &token}});
-  json sources = arrayOf(std::move(source));
-  json projected = object({{"sources", &sources}});
-  json name = volume_name;
-  json volume = object({{"name", &name}, {"projected", &projected}});
+  json token = json::object();
+  put(token, "audience", audience);
+  put(token, "expirationSeconds", expiration);
+  put(token, "path", token_path);
+  json source = json::object();
+  put(source, "serviceAccountToken", std::move(token));
+  json projected = json::object();
+  put(projected, "sources", arrayOf(std::move(source)));
+  json volume = json::object();
+  put(volume, "name", volume_name);
+  put(volume, "projected", std::move(projected));
   if (volumes == nullptr || volumes->is_null()) {
     addOperation(patch, "/spec/volumes", arrayOf(std::move(volume)));
   } else {
@@ -243,16 +241,17 @@ void planPodIdentityLabel(const json& pod, json& patch) {
   const std::string* current =
       labels != nullptr ? stringMember(*labels, kPodIdentityLabel) : nullptr;
   if (current != nullptr && *current == "enabled") return;
-  json enabled = "enabled";
+  json label = json::object();
+  put(label, kPodIdentityLabel, "enabled");
   if (metadata == nullptr) {
-    json label = object({{kPodIdentityLabel, &enabled}});
-    addOperation(patch, "/metadata", object({{"labels", &label}}));
+    json new_metadata = json::object();
+    put(new_metadata, "labels", std::move(label));
+    addOperation(patch, "/metadata", std::move(new_metadata));
   } else if (labels == nullptr || labels->is_null()) {
-    addOperation(patch, "/metadata/labels", object({{kPodIdentityLabel, &enabled}}));
+    addOperation(patch, "/metadata/labels", std::move(label));
   } else {
     // "add" on an existing member replaces it, which is what a wrong value needs.
-    addOperation(patch, "/metadata/labels/" + escapeJsonPointerToken(kPodIdentityLabel),
-                 std::move(enabled));
+    addOperation(patch, "/metadata/labels/" + escapeJsonPointerToken(kPodIdentityLabel), "enabled");
   }
 }
 

@@ -86,9 +86,9 @@ class HttpsServer {
   // busy after `grace` are cut.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(30000));
 
-  struct Connection;  // defined in the .cpp
-
  private:
+  struct Connection;  // one client connection's state, defined in the .cpp
+
   void run(std::size_t index);
   bool watchHandlers();  // true while some handler runs
   void acceptConnections();

@@ -1,46 +1,60 @@
 #!/usr/bin/env bash
-# Developer loop on a kind cluster: create the cluster, build and load the image, install
-# the chart (built-in certificates), create a demo ServiceAccount and Pod, print the
-# injected environment. Needs docker, kind and helm on the PATH (not available in CI; the
-# same install steps run against a real kube-apiserver in test/e2e/run.sh).
+# Developer loop on a kind cluster, with the real-node suite's steps (test/node/run.sh):
+# build the image from the Dockerfile under the chart's default name, run the README's
+# install commands, apply the suite's demo (test/node/manifests/demo.yaml) and check
+# that its Pod got the role's environment and token volume. Needs docker, kind, helm
+# and kubectl; every command targets the kind cluster's own context, never the current one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+REPO="$PWD"
 cluster="${KIND_CLUSTER:-irsa-webhook}"
-image="irsa-webhook:dev"
-for tool in docker kind helm kubectl; do
+context="kind-$cluster"
+for tool in docker kind helm kubectl go; do
   command -v "$tool" >/dev/null || { echo "kind-up: $tool is required but not installed"; exit 1; }
 done
 docker info >/dev/null 2>&1 || { echo "kind-up: the docker daemon is not reachable"; exit 1; }
 
 kind get clusters | grep -qx "$cluster" || kind create cluster --name "$cluster"
-docker build -t "$image" .
-kind load docker-image "$image" --name "$cluster"
-kubectl create namespace irsa-system --dry-run=client -o yaml | kubectl apply -f -
-helm upgrade --install irsa-webhook charts/irsa-webhook --namespace irsa-system \
-  --set image.repository=irsa-webhook --set image.tag=dev --set image.pullPolicy=Never \
-  --set replicaCount=1 --set config.awsDefaultRegion=eu-west-1 --wait --timeout 3m
+repository="$(sed -n 's/^  repository: //p' charts/irsa-webhook/values.yaml)"
+version="$(sed -n 's/^appVersion: "\(.*\)"/\1/p' charts/irsa-webhook/Chart.yaml)"
+docker build -t "$repository:$version" .
+kind load docker-image "$repository:$version" --name "$cluster"
+tools="$(mktemp -d)"
+trap 'rm -rf "$tools"' EXIT
+bash test/node/tools/build.sh "$tools"
+printf 'FROM scratch\nCOPY aws-whoami /aws-whoami\nENTRYPOINT ["/aws-whoami"]\n' >"$tools/Dockerfile"
+docker build -t irsa-e2e.local/aws-whoami:v1 "$tools"
+kind load docker-image irsa-e2e.local/aws-whoami:v1 --name "$cluster"
 
-kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f -
-kubectl apply -f - <<'YAML'
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: s3-reader
-  namespace: demo
-  annotations:
-    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/s3-reader
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: demo
-  namespace: demo
-spec:
-  serviceAccountName: s3-reader
-  containers:
-    - name: app
-      image: busybox
-      command: ["sleep", "3600"]
-YAML
-echo "Injected environment of demo/demo:"
-kubectl get pod -n demo demo -o jsonpath='{range .spec.containers[0].env[*]}{.name}={.value}{"\n"}{end}'
+# The README's install block, with kubectl and helm bound to this cluster's context
+# (lib.sh first: its own kubectl and helm are the suite's, replaced here).
+source test/node/lib.sh
+kubectl() { command kubectl --context "$context" "$@"; }
+helm() { command helm --kube-context "$context" "$@"; }
+export -f kubectl helm
+export context
+if helm status irsa-webhook --namespace irsa-system >/dev/null 2>&1; then
+  helm upgrade irsa-webhook charts/irsa-webhook --namespace irsa-system --reuse-values
+  kubectl rollout status deployment/irsa-webhook --namespace irsa-system --timeout 3m
+else
+  bash -c "$(readme_block helm-install)"
+fi
+
+kubectl delete pod whoami --namespace demo --ignore-not-found >/dev/null
+kubectl apply -f test/node/manifests/demo.yaml
+env="$(kubectl get pod whoami --namespace demo -o jsonpath='{range .spec.containers[0].env[*]}{.name}={.value}{"\n"}{end}')"
+echo "Injected environment of demo/whoami:"
+echo "$env"
+missing=()
+for name in AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_REGION AWS_DEFAULT_REGION; do
+  grep -q "^$name=" <<<"$env" || missing+=("$name")
+done
+volume="$(kubectl get pod whoami --namespace demo -o jsonpath='{.spec.volumes[?(@.name=="aws-iam-token")].projected.sources[0].serviceAccountToken.audience}')"
+[[ "$volume" == sts.amazonaws.com ]] || missing+=("aws-iam-token volume")
+if ((${#missing[@]})); then
+  echo "kind-up: demo/whoami was admitted without ${missing[*]}"
+  kubectl get pods --namespace irsa-system
+  kubectl logs --namespace irsa-system deployment/irsa-webhook --tail 20 || true
+  exit 1
+fi
+echo "kind-up: demo/whoami was mutated. (Its SDK call fails here: kind has no STS emulator.)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the real control plane the end-to-end suite runs: kube-apiserver and kubectl
-# (Kubernetes ${KUBE_VERSION}), etcd (${ETCD_VERSION}) and helm (${HELM_VERSION}), all from
+# Builds the real Kubernetes components the end-to-end suites run: kube-apiserver, kubectl,
+# kubelet, kube-controller-manager, kube-scheduler and kube-proxy (Kubernetes ${KUBE_VERSION}), etcd (${ETCD_VERSION}) and helm (${HELM_VERSION}), all from
 # the Go module proxy. Binaries land in ${IRSA_CACHE_DIR}/bin/<component>-<version>; the Go
 # build and module caches live beside them, so a second run only checks that they exist.
 set -euo pipefail
@@ -34,8 +34,8 @@ build_kube() {
   mv "$out.tmp" "$out"
   built+=("$name")
 }
-build_kube kube-apiserver
-build_kube kubectl
+KUBE_TOOLS=(kube-apiserver kubectl kubelet kube-controller-manager kube-scheduler kube-proxy)
+for tool in "${KUBE_TOOLS[@]}"; do build_kube "$tool"; done
 
 if [[ ! -x "$bin/etcd-$ETCD_VERSION" ]]; then
   echo "e2e: building etcd $ETCD_VERSION"
@@ -51,7 +51,7 @@ if [[ ! -x "$bin/helm-$HELM_VERSION" ]]; then
   rm -rf "$tmp"
   built+=(helm)
 fi
-for tool in kube-apiserver kubectl; do ln -sf "$tool-$KUBE_VERSION" "$bin/$tool"; done
+for tool in "${KUBE_TOOLS[@]}"; do ln -sf "$tool-$KUBE_VERSION" "$bin/$tool"; done
 ln -sf "etcd-$ETCD_VERSION" "$bin/etcd"
 ln -sf "helm-$HELM_VERSION" "$bin/helm"
 if ((${#built[@]})); then

@@ -1,0 +1,13 @@
+// kube-proxy built from the k8s.io/kubernetes module for the real-node suite.
+package main
+
+import (
+	"os"
+
+	"k8s.io/component-base/cli"
+	"k8s.io/kubernetes/cmd/kube-proxy/app"
+)
+
+func main() {
+	os.Exit(cli.Run(app.NewProxyCommand()))
+}

@@ -10,10 +10,17 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy
   curl jq ca-certificates
+  python3 python3-yaml  # hack/check-chart.sh reads the rendered manifests
 )
 # Benchmark tools are only needed by bench/; install with IRSA_SETUP_BENCH=1.
 if [[ "${IRSA_SETUP_BENCH:-0}" == "1" ]]; then
   PACKAGES+=(wrk nginx-light)
+fi
+# The real-node suite (test/node/) runs containerd, kubelet and kube-proxy and builds images
+# with buildah from mmdebstrap bases; hack/test.sh sets IRSA_SETUP_NODE=1.
+if [[ "${IRSA_SETUP_NODE:-0}" == "1" ]]; then
+  PACKAGES+=(containerd runc containernetworking-plugins iptables iproute2 util-linux
+    buildah mmdebstrap)
 fi
 
 missing=()

@@ -76,6 +76,9 @@ failSwapOn: false
 podLogsDir: $work/pod-logs
 resolvConf: $work/resolv.conf
 clusterDomain: cluster.local
+# No DNS server runs (nothing here resolves names), but real clusters always set one;
+# lookups to it end inside the namespace.
+clusterDNS: [10.96.0.10]
 serializeImagePulls: false
 # Images are imported, never pulled: no garbage collection, no eviction on a full disk.
 imageGCHighThresholdPercent: 100

@@ -2,7 +2,7 @@
 # Every address below exists only inside the node's own network namespace ($NODE_NS),
 # which up.sh creates and down.sh deletes; nothing is routed out of it.
 NODE_NAME=irsa-node
-NODE_IP=10.222.0.2            # dummy interface node0: kube-apiserver, kubelet, emulators
+NODE_IP=10.222.0.2            # portless bridge node0: kube-apiserver, kubelet, emulators
 POD_CIDR=10.244.0.0/24        # CNI bridge cni0, host-local IPAM
 POD_GATEWAY=10.244.0.1
 SERVICE_CIDR=10.96.0.0/16     # kube-proxy (iptables mode) routes ClusterIPs

@@ -37,12 +37,12 @@ for image in "$@"; do cp "$image" "$work/images/"; done
 sysctl -n vm.overcommit_memory kernel.panic kernel.panic_on_oops vm.panic_on_oom \
   | paste -sd' ' >"$work/host-sysctls"
 
-# The network: a dummy interface carries the node's address and the Pod Identity agent's
-# link-local address; the default route points into it, so nothing can leave.
+# The network: an empty bridge (this kernel has no dummy driver) carries the node's address and the Pod Identity agent's
+# link-local address; the default route points into it, and it has no ports, so nothing can leave.
 ip netns add "$ns"
 echo "$ns" >"$work/netns"
 ip -n "$ns" link set lo up
-ip -n "$ns" link add node0 type dummy
+ip -n "$ns" link add node0 type bridge
 ip -n "$ns" addr add "$NODE_IP/24" dev node0
 ip -n "$ns" addr add "$POD_IDENTITY_AGENT_IP/32" dev node0
 ip -n "$ns" link set node0 up

@@ -12,6 +12,7 @@
 #include "irsa/config/logging.h"
 #include "irsa/identity/identity_resolver.h"
 #include "irsa/server/webhook_server.h"
+#include "wiring/check_flags_command.h"
 #include "wiring/identity_sources.h"
 #include "wiring/mutate_command.h"
 #include "wiring/options_from_config.h"
@@ -104,6 +105,9 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "mutate") {
     return irsa::wiring::runMutateCommand({args.begin() + 1, args.end()}, std::cin, std::cout,
                                           std::cerr);
+  }
+  if (!args.empty() && args[0] == "check-flags") {
+    return irsa::wiring::runCheckFlagsCommand({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
   auto parsed = irsa::config::parseFlags(args);
   if (auto* error = std::get_if<irsa::config::ParseError>(&parsed)) {

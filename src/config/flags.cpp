@@ -372,7 +372,8 @@ std::string usage() {
   Config scratch;
   std::ostringstream out;
   out << "Usage: irsa-webhook [flags]\n"
-         "       irsa-webhook mutate [--pod FILE|-] [--service-accounts-file FILE] [flags]\n\n"
+         "       irsa-webhook mutate [--pod FILE|-] [--service-accounts-file FILE] [flags]\n"
+         "       irsa-webhook check-flags [flags]   (parse the flags, exit 0 or 2; no server)\n\n"
          "Mutating admission webhook that gives Pods AWS IAM roles (IRSA and EKS Pod Identity).\n\n"
          "Flags:\n";
   for (const Flag& flag : flagTable(scratch)) {

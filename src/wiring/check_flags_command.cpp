@@ -1,0 +1,32 @@
+#include "wiring/check_flags_command.h"
+
+#include <ostream>
+
+#include "irsa/config/config.h"
+
+namespace irsa::wiring {
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: irsa-webhook check-flags [webhook flags]\n"
+    "Parses the flags exactly as the server does and exits: 0 when all are accepted, 2 with a\n"
+    "message naming the first refused flag. Nothing is served, read or contacted.\n";
+
+}  // namespace
+
+int runCheckFlagsCommand(const std::vector<std::string>& args, std::ostream& out,
+                         std::ostream& err) {
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    out << kUsage;
+    return 0;
+  }
+  const auto parsed = config::parseFlags(args);
+  if (const auto* error = std::get_if<config::ParseError>(&parsed)) {
+    err << "irsa-webhook check-flags: " << error->message << "\n";
+    return 2;
+  }
+  out << "irsa-webhook check-flags: arguments accepted: " << args.size() << "\n";
+  return 0;
+}
+
+}  // namespace irsa::wiring

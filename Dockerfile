@@ -1,7 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build stage: the same commands as the README (hack/setup.sh, then a Release build).
-# hack/check-dockerfile.sh runs exactly these RUN lines in CI, since no container engine
-# runs there.
+# The real-node suite (test/node/images/build.sh) builds this file with buildah in CI.
 FROM debian:bookworm AS build
 WORKDIR /src
 COPY . .
@@ -10,8 +9,9 @@ RUN BUILD_DIR=/build BUILD_TYPE=Release bash hack/build.sh -DIRSA_BUILD_TESTS=OF
 RUN bash hack/runtime-libs.sh /build/irsa-webhook /runtime
 
 # Runtime stage: the binary and the shared libraries it links, nothing else (no shell, no
-# package manager). distroless/cc provides glibc and libgcc_s; hack/check-dockerfile.sh
-# verifies the copied library list against ldd.
+# package manager). distroless/cc provides glibc and libgcc_s; hack/runtime-libs.sh checks
+# the copied library list against ldd, and test/node/images/check-image.sh runs the binary
+# in the built image.
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /runtime/ /
 COPY --from=build /build/irsa-webhook /usr/local/bin/irsa-webhook

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
-bash hack/setup.sh
+IRSA_SETUP_NODE=1 bash hack/setup.sh
 bash hack/build.sh -DIRSA_BUILD_TESTS=ON -DIRSA_BUILD_BENCH=OFF
 echo "== unit and integration tests (ctest)"
 (cd build && ctest --output-on-failure -j 2 --timeout 300)
@@ -15,10 +15,12 @@ bash hack/check-tidy.sh
 echo "== Helm chart (lint, every mode, schema rejections) and deploy/ freshness"
 bash hack/check-chart.sh
 bash hack/gen-deploy.sh --check
-echo "== Dockerfile build stage reproduced (no container engine here) and runtime library list"
-bash hack/check-dockerfile.sh
 echo "== benchmark smoke (runs every benchmark briefly; asserts they run, not how fast)"
 bash hack/bench.sh --smoke
 echo "== end-to-end against a real kube-apiserver + etcd"
 bash test/e2e/run.sh "$PWD/build/irsa-webhook"
+echo "== test tools of the real-node suite (STS and Pod Identity emulators, AWS SDK workload)"
+bash test/node/tools/test.sh
+echo "== real-node suite: the image, the chart and the manifests on kubelet + containerd"
+bash test/node/run.sh
 echo "== all tests passed in $(( $(date +%s) - start ))s"

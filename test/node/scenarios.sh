@@ -116,26 +116,56 @@ YAML
 
 # (e) Pods created while every webhook replica is replaced: the drain delay and the
 # readiness probe must keep a ready endpoint behind the Service the whole time, since
-# failurePolicy: Ignore would admit a Pod unmutated otherwise.
+# failurePolicy: Ignore would admit a Pod unmutated otherwise. A Deployment's ReplicaSet
+# creates its Pods in a burst a few seconds into the restart; single Pods keep arriving
+# until the restart has finished.
 scenario_rolling_restart() {
-  local replicas=8
-  echo "== (e) $replicas Pods created during a rolling restart of the webhook"
+  local replicas=6 singles=8
+  echo "== (e) a Deployment of $replicas replicas and $singles Pods created during a rolling restart of the webhook"
   kubectl rollout restart deployment/irsa-webhook -n "$WEBHOOK_NS" >/dev/null
   local i
-  for i in $(seq 1 "$replicas"); do
+  for i in $(seq 1 "$singles"); do
     workload_pod "during-restart-$i" s3-reader | kubectl apply -f - >/dev/null
+    ((i == 3)) && fleet_deployment "$replicas" | kubectl apply -f - >/dev/null
     sleep 1.5
   done
   kubectl rollout status deployment/irsa-webhook -n "$WEBHOOK_NS" --timeout 120s | tail -n 1 | sed 's/^/    /'
-  local unmutated=0 env
-  for i in $(seq 1 "$replicas"); do
-    env="$(container_env "during-restart-$i" containers app)"
-    [[ " $env " == *" AWS_ROLE_ARN "* ]] || { unmutated=$((unmutated + 1)); echo "      during-restart-$i admitted without AWS_ROLE_ARN"; }
+  kubectl rollout status deployment/fleet -n demo --timeout 120s | tail -n 1 | sed 's/^/    /'
+  local pods unmutated=0 total=0 pod env
+  pods="$(kubectl get pods -n demo -l app=fleet -o name | sed 's|^pod/||')"
+  for i in $(seq 1 "$singles"); do pods+=$'\n'"during-restart-$i"; done
+  for pod in $pods; do
+    total=$((total + 1))
+    env="$(container_env "$pod" containers app)"
+    [[ " $env " == *" AWS_ROLE_ARN "* ]] || { unmutated=$((unmutated + 1)); echo "      $pod admitted without AWS_ROLE_ARN"; }
   done
-  if ((unmutated == 0)); then pass "(e) all $replicas Pods created during the restart were mutated"
-  else fail "(e) $unmutated of $replicas Pods created during the restart were not mutated"; dump_webhook "$WEBHOOK_NS"; fi
-  expect "(e) a Pod created during the restart gets the role" "during-restart-$replicas" app containers AWS_ROLE_ARN \
-    "^caller-identity arn=arn:aws:sts::$ACCOUNT:assumed-role/s3-reader/"
+  if ((unmutated == 0 && total == replicas + singles)); then pass "(e) all $total Pods created during the restart were mutated"
+  else fail "(e) $unmutated of $total Pods created during the restart were not mutated"; dump_webhook "$WEBHOOK_NS"; fi
+  for pod in $(kubectl get pods -n demo -l app=fleet -o name | sed 's|^pod/||'); do
+    expect "(e) replica $pod gets the role" "$pod" app containers AWS_ROLE_ARN \
+      "^caller-identity arn=arn:aws:sts::$ACCOUNT:assumed-role/s3-reader/"
+  done
+  kubectl delete deployment fleet -n demo --wait=false >/dev/null
+}
+
+fleet_deployment() {
+  cat <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: fleet, namespace: demo}
+spec:
+  replicas: $1
+  selector: {matchLabels: {app: fleet}}
+  template:
+    metadata: {labels: {app: fleet}}
+    spec:
+      serviceAccountName: s3-reader
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: app
+          image: $WORKLOAD_IMAGE
+          env: [{name: AWS_ENDPOINT_URL_STS, value: "$STS_URL"}]
+YAML
 }
 
 # A chart broken on purpose must fail the install quickly, with a message naming the cause.
@@ -159,7 +189,6 @@ kubectl rollout status deployment/broken-irsa-webhook --namespace broken --timeo
 }
 
 scenario_broken_charts() {
-  echo "== charts broken on purpose"
   expect_broken "unknown flag" 'crash-looping.*no-such-flag' charts/irsa-webhook \
     --set 'extraArgs={--no-such-flag=1}'
   expect_broken "wrong image" 'ErrImagePull|ImagePullBackOff|ErrImageNeverPull' charts/irsa-webhook \

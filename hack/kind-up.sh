@@ -9,16 +9,17 @@ cd "$(dirname "$0")/.."
 REPO="$PWD"
 cluster="${KIND_CLUSTER:-irsa-webhook}"
 context="kind-$cluster"
+export PATH="/usr/local/go/bin:$PATH"
 for tool in docker kind helm kubectl go; do
   command -v "$tool" >/dev/null || { echo "kind-up: $tool is required but not installed"; exit 1; }
 done
 docker info >/dev/null 2>&1 || { echo "kind-up: the docker daemon is not reachable"; exit 1; }
 
 kind get clusters | grep -qx "$cluster" || kind create cluster --name "$cluster"
-repository="$(sed -n 's/^  repository: //p' charts/irsa-webhook/values.yaml)"
-version="$(sed -n 's/^appVersion: "\(.*\)"/\1/p' charts/irsa-webhook/Chart.yaml)"
-docker build -t "$repository:$version" .
-kind load docker-image "$repository:$version" --name "$cluster"
+# The chart's default image name, as the real-node suite tags it.
+image="$(REPO_ROOT="$REPO" bash -c 'source test/node/images/lib.sh; chart_image')"
+docker build -t "$image" .
+kind load docker-image "$image" --name "$cluster"
 tools="$(mktemp -d)"
 trap 'rm -rf "$tools"' EXIT
 bash test/node/tools/build.sh "$tools"
@@ -35,6 +36,8 @@ export -f kubectl helm
 export context
 if helm status irsa-webhook --namespace irsa-system >/dev/null 2>&1; then
   helm upgrade irsa-webhook charts/irsa-webhook --namespace irsa-system --reuse-values
+  # Same tag, new image: only a restart makes the Pods run it.
+  kubectl rollout restart deployment/irsa-webhook --namespace irsa-system
   kubectl rollout status deployment/irsa-webhook --namespace irsa-system --timeout 3m
 else
   bash -c "$(readme_block helm-install)"

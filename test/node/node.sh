@@ -41,6 +41,11 @@ mount --move "$work/.cgroup-keep" /sys/fs/cgroup
 # private tmpfs keeps them off the machine's /run.
 mkdir -p /run/containerd
 mount -t tmpfs -o mode=0711 tmpfs /run/containerd
+# Likewise containerd's CNI result cache and kubelet's /var/log/containers links, whose
+# paths are fixed: bound to the work directory so the node leaves nothing there.
+mkdir -p /var/lib/cni /var/log/containers "$work/cni/cache" "$work/container-logs"
+mount --bind "$work/cni/cache" /var/lib/cni
+mount --bind "$work/container-logs" /var/log/containers
 
 # Name lookups by the node's components (an image pull of a name that was not imported)
 # end at the namespace's own loopback instead of the machine's resolver.

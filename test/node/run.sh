@@ -55,7 +55,10 @@ kubectl create clusterrolebinding oidc-discovery-anonymous \
   --clusterrole system:service-account-issuer-discovery --group system:unauthenticated >/dev/null
 kubectl get --raw /.well-known/openid-configuration | grep -q "\"issuer\":\"$SA_ISSUER\"" \
   || { echo "FATAL kube-apiserver does not serve OIDC discovery for $SA_ISSUER"; exit 1; }
-in_node "$SUITE_WORK/tools/aws-emulator" \
+# The provider's client IDs hold every audience the scenarios use, so that a wrong audience
+# is refused by the role's trust policy, which is what (c) is about.
+nsenter --net="/run/netns/$NODE_NS" "$SUITE_WORK/tools/aws-emulator" \
+  --oidc-client-ids sts.amazonaws.com,billing.example.com,other.example.com \
   --sts-listen "$NODE_IP:$STS_PORT" --agent-listen "$POD_IDENTITY_AGENT_IP:80" \
   --oidc-issuer "$SA_ISSUER" --oidc-discovery-url "https://$NODE_IP:$APISERVER_PORT/.well-known/openid-configuration" \
   --oidc-ca-file "$NODE_WORK/pki/ca.crt" \
@@ -71,6 +74,8 @@ check_install "$WEBHOOK_NS" helm || exit 1
 
 phase "scenarios"
 kubectl apply -f "$here/manifests/demo.yaml" -f "$here/manifests/service-accounts.yaml" >/dev/null
+# demo.yaml is also kind-up.sh's demo, so it names no STS endpoint: this checks the
+# mutation, and only that the SDK ran.
 expect "demo Pod from manifests/demo.yaml is mutated" whoami app containers AWS_ROLE_ARN "^caller-identity "
 scenario_web_identity
 scenario_sidecars
@@ -79,8 +84,9 @@ run_watched pod-identity-upgrade "$WEBHOOK_NS" app.kubernetes.io/name=irsa-webho
 scenario_pod_identity
 
 phase "plain manifests (deploy/irsa-webhook.yaml) on a fresh namespace"
-helm uninstall irsa-webhook -n "$WEBHOOK_NS" --wait >/dev/null
-kubectl delete namespace "$WEBHOOK_NS" --wait >/dev/null
+helm uninstall irsa-webhook -n "$WEBHOOK_NS" --wait --timeout 120s >/dev/null \
+  && kubectl delete namespace "$WEBHOOK_NS" --wait --timeout 120s >/dev/null \
+  || { echo "FATAL the Helm release or its namespace could not be removed"; dump_webhook "$WEBHOOK_NS"; exit 1; }
 run_watched manifests-install "$WEBHOOK_NS" app.kubernetes.io/name=irsa-webhook "$(readme_block manifests-install)" || exit 1
 check_install "$WEBHOOK_NS" manifests || exit 1
 workload_pod after-manifests s3-reader | kubectl apply -f - >/dev/null

@@ -68,6 +68,19 @@ expect() {
   fi
 }
 
+# AccessDenied also answers an unknown role; the emulator's log says it was the trust
+# policy that refused this token, for this role, subject and audience.
+denied_by_trust_policy() {
+  local name="$1" role="$2" claims="$3"
+  if grep -F "role=arn:aws:iam::$ACCOUNT:$role " "$SUITE_WORK/emulator.log" | grep -F "$claims " \
+    | grep -q 'result=AccessDenied reason="implicit deny'; then
+    pass "$name the denial came from $role's trust policy ($claims)"
+  else
+    fail "$name no trust-policy denial of $role for $claims in the STS emulator's log"
+    grep -F "$role" "$SUITE_WORK/emulator.log" | tail -n 5 | sed 's/^/    /'
+  fi
+}
+
 scenario_web_identity() {
   echo "== (a)-(c) web identity through the STS emulator"
   workload_pod allowed s3-reader | kubectl apply -f - >/dev/null
@@ -78,10 +91,12 @@ scenario_web_identity() {
     "^caller-identity arn=arn:aws:sts::$ACCOUNT:assumed-role/s3-reader/"
   expect "(b) trust policy not matching the ServiceAccount is denied" intruder app containers AWS_ROLE_ARN \
     "^caller-identity error=.*AccessDenied"
+  denied_by_trust_policy "(b)" "role/s3-reader" "sub=system:serviceaccount:demo:intruder aud=sts.amazonaws.com"
   expect "(c) audience annotation with a matching trust policy works" aud-good app containers AWS_ROLE_ARN \
     "^caller-identity arn=arn:aws:sts::$ACCOUNT:assumed-role/custom-audience/"
   expect "(c) audience the trust policy does not allow is denied" aud-bad app containers AWS_ROLE_ARN \
     "^caller-identity error=.*AccessDenied"
+  denied_by_trust_policy "(c)" "role/custom-audience" "sub=system:serviceaccount:demo:aud-bad aud=other.example.com"
 }
 
 scenario_pod_identity() {
@@ -120,15 +135,26 @@ YAML
 # creates its Pods in a burst a few seconds into the restart; single Pods keep arriving
 # until the restart has finished.
 scenario_rolling_restart() {
-  local replicas=6 singles=8
-  echo "== (e) a Deployment of $replicas replicas and $singles Pods created during a rolling restart of the webhook"
+  local replicas=6 singles=0
+  echo "== (e) a Deployment of $replicas replicas and single Pods created during a rolling restart of the webhook"
   kubectl rollout restart deployment/irsa-webhook -n "$WEBHOOK_NS" >/dev/null
-  local i
-  for i in $(seq 1 "$singles"); do
-    workload_pod "during-restart-$i" s3-reader | kubectl apply -f - >/dev/null
-    ((i == 3)) && fleet_deployment "$replicas" | kubectl apply -f - >/dev/null
-    sleep 1.5
+  local during=0 under_way i
+  # Single Pods keep coming until the restart is over (at most 30). Only those created
+  # while it is under way are counted, so a restart that finished before the Pods
+  # arrived cannot pass this scenario.
+  while ((singles < 30)); do
+    singles=$((singles + 1))
+    under_way=0
+    kubectl rollout status deployment/irsa-webhook -n "$WEBHOOK_NS" --watch=false 2>/dev/null \
+      | grep -q '^Waiting' && under_way=1
+    during=$((during + under_way))
+    workload_pod "during-restart-$singles" s3-reader | kubectl apply -f - >/dev/null
+    ((singles == 3)) && fleet_deployment "$replicas" | kubectl apply -f - >/dev/null
+    ((singles >= 4 && !under_way)) && break
+    sleep 0.5
   done
+  if ((during >= 3)); then pass "(e) $during of the $singles single Pods were created while the restart was under way"
+  else fail "(e) only $during of $singles Pods were created during the restart; it did not overlap them"; fi
   kubectl rollout status deployment/irsa-webhook -n "$WEBHOOK_NS" --timeout 120s | tail -n 1 | sed 's/^/    /'
   kubectl rollout status deployment/fleet -n demo --timeout 120s | tail -n 1 | sed 's/^/    /'
   local pods unmutated=0 total=0 pod env
@@ -184,8 +210,8 @@ kubectl rollout status deployment/broken-irsa-webhook --namespace broken --timeo
     fail "broken chart ($name): expected a failure matching /$want/"
     echo "$output" | tail -n 40 | sed 's/^/    /'
   fi
-  helm uninstall broken --namespace broken --wait >/dev/null 2>&1
-  kubectl delete namespace broken --wait >/dev/null 2>&1
+  helm uninstall broken --namespace broken --wait --timeout 120s >/dev/null 2>&1
+  kubectl delete namespace broken --wait --timeout 120s >/dev/null 2>&1
 }
 
 scenario_broken_charts() {

@@ -17,7 +17,7 @@ for tool in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet k
   [[ -x "$NODE_BIN/$tool" ]] || { echo "up.sh: $NODE_BIN/$tool missing; run test/e2e/build-components.sh"; exit 1; }
 done
 for tool in containerd containerd-shim-runc-v2 ctr /usr/sbin/runc "$CNI_BIN_DIR/bridge" iptables nsenter unshare; do
-  command -v "$tool" >/dev/null || { echo "up.sh: $tool missing; run test/node/setup.sh"; exit 1; }
+  command -v "$tool" >/dev/null || { echo "up.sh: $tool missing; run IRSA_SETUP_NODE=1 hack/setup.sh"; exit 1; }
 done
 mkdir -p "$work"
 work="$(cd "$work" && pwd)"
@@ -35,13 +35,18 @@ for image in "$@"; do cp "$image" "$work/images/"; done
 
 # Kubelet sets these machine-wide kernel settings; down.sh puts them back.
 sysctl -n vm.overcommit_memory kernel.panic kernel.panic_on_oops vm.panic_on_oom \
-  | paste -sd' ' >"$work/host-sysctls"
+  kernel.keys.root_maxkeys kernel.keys.root_maxbytes | paste -sd' ' >"$work/host-sysctls"
 
 # The network: an empty bridge (this kernel has no dummy driver) carries the node's address and the Pod Identity agent's
 # link-local address; the default route points into it, and it has no ports, so nothing can leave.
 ip netns add "$ns"
 echo "$ns" >"$work/netns"
 ip -n "$ns" link set lo up
+if [[ ! -e /proc/sys/net/bridge/bridge-nf-call-iptables ]]; then
+  ip netns del "$ns"
+  echo "up.sh: this kernel has no br_netfilter (Pod-to-Service traffic on the bridge would bypass"
+  echo "       kube-proxy); load it with 'modprobe br_netfilter' and run again"; exit 1
+fi
 ip -n "$ns" link add node0 type bridge
 ip -n "$ns" addr add "$NODE_IP/24" dev node0
 ip -n "$ns" addr add "$POD_IDENTITY_AGENT_IP/32" dev node0

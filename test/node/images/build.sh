@@ -70,7 +70,7 @@ mkdir -p "$OUT_DIR"
 
 # One build at a time per cache (buildah's storage is shared, the stamps are not atomic).
 exec 9>"$CACHE_DIR/images/.lock"
-if ! flock -n 9; then log "waiting for another build.sh on $CACHE_DIR"; flock 9; fi
+if ! flock -n 9; then log "waiting for another build.sh on $CACHE_DIR"; flock -w 1800 9 || die "another build.sh held $CACHE_DIR/images/.lock for 30 min"; fi
 
 # Nothing here may touch the host's network: every RUN is --network host. Checked at exit.
 net_state() {

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "irsa/admission/review_handler.h"
-#include "irsa/encoding/filtered_json.h"
+#include "irsa/json/filtered_json.h"
 #include "irsa/mutate/build_patch.h"
 
 namespace {
@@ -132,13 +132,13 @@ void BM_BuildPatchOnly_SmallPod(benchmark::State& state) {
 // build what the rules read) and, for comparison, nlohmann's full DOM.
 void BM_FilteredParse_SmallPod(benchmark::State& state) {
   const std::string body = review(1, 2, 0);
-  irsa::encoding::JsonFilter request;
+  irsa::json::JsonFilter request;
   request.member("uid").member("operation").member("namespace");
   request.member("object", irsa::mutate::podFieldsRead(irsa::mutate::MutationOptions{}));
-  const irsa::encoding::JsonFilter filter =
-      irsa::encoding::JsonFilter().member("apiVersion").member("kind").member("request", request);
+  const irsa::json::JsonFilter filter =
+      irsa::json::JsonFilter().member("apiVersion").member("kind").member("request", request);
   for (auto _ : state) {
-    auto parsed = irsa::encoding::parseFiltered(body, filter);
+    auto parsed = irsa::json::parseFiltered(body, filter);
     benchmark::DoNotOptimize(parsed);
   }
 }

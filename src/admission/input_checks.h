@@ -1,7 +1,7 @@
 #pragma once
 
 // Cheap checks that run before the JSON parser sees a body. (Nesting depth is checked by
-// the parser itself: encoding::parseFiltered stops at ReviewLimits::max_nesting_depth.)
+// the parser itself: json::parseFiltered stops at ReviewLimits::max_nesting_depth.)
 
 #include <cstddef>
 #include <string>

@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "admission/input_checks.h"
-#include "irsa/encoding/base64.h"
-#include "irsa/encoding/filtered_json.h"
+#include "irsa/json/base64.h"
+#include "irsa/json/filtered_json.h"
 #include "irsa/mutate/build_patch.h"
 
 namespace irsa::admission {
@@ -55,8 +55,8 @@ std::string stringAt(const json* object, const char* key) {
 
 // Everything handle() reads; the rest of the review (most of the Pod) is validated but
 // never built.
-encoding::JsonFilter reviewFieldsRead(const mutate::MutationOptions& options) {
-  using encoding::JsonFilter;
+irsa::json::JsonFilter reviewFieldsRead(const mutate::MutationOptions& options) {
+  using irsa::json::JsonFilter;
   JsonFilter request;
   request.member("uid").member("operation").member("subResource").member("namespace");
   request.member("kind", JsonFilter().member("group").member("kind"));
@@ -84,10 +84,10 @@ ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view c
     return reject(415, "unsupported content type \"" + std::string(content_type) +
                            "\"; expected application/json");
   }
-  encoding::FilteredJson parsed =
-      encoding::parseFiltered(body, review_filter_, limits_.max_nesting_depth);
+  irsa::json::FilteredJson parsed =
+      irsa::json::parseFiltered(body, review_filter_, limits_.max_nesting_depth);
   if (parsed.error) {
-    if (parsed.error->kind == encoding::JsonParseError::Kind::kTooDeep) {
+    if (parsed.error->kind == irsa::json::JsonParseError::Kind::kTooDeep) {
       return reject(400, "request body nests deeper than " +
                              std::to_string(limits_.max_nesting_depth) + " levels");
     }
@@ -142,9 +142,9 @@ ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view c
   std::string out;
   out.reserve(2048);
   out = R"({"apiVersion":)";
-  encoding::appendJsonString(out, api_version);
+  irsa::json::appendJsonString(out, api_version);
   out += R"(,"kind":"AdmissionReview","response":{"uid":)";
-  encoding::appendJsonString(out, response.uid);
+  irsa::json::appendJsonString(out, response.uid);
   out += R"(,"allowed":true)";
   const bool is_pod_create =
       kind_group.empty() && kind_kind == "Pod" && sub_resource.empty() && operation == "CREATE";
@@ -179,8 +179,8 @@ ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view c
         out += R"(,"patchType":"JSONPatch","patch":")";
         std::string patch_text;
         patch_text.reserve(1024);
-        encoding::appendJson(patch_text, mutation.patch);
-        encoding::appendBase64(out, patch_text);  // base64 needs no JSON escaping
+        irsa::json::appendJson(patch_text, mutation.patch);
+        irsa::json::appendBase64(out, patch_text);  // base64 needs no JSON escaping
         out += '"';
         if (!mutation.audit_annotations.empty()) {
           out += R"(,"auditAnnotations":{)";
@@ -188,9 +188,9 @@ ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view c
           for (const auto& [key, value] : mutation.audit_annotations) {
             if (!first) out += ',';
             first = false;
-            encoding::appendJsonString(out, key);
+            irsa::json::appendJsonString(out, key);
             out += ':';
-            encoding::appendJsonString(out, value);
+            irsa::json::appendJsonString(out, value);
           }
           out += '}';
         }
@@ -199,7 +199,7 @@ ReviewResponse ReviewHandler::handle(std::string_view method, std::string_view c
         out += R"(,"warnings":[)";
         for (std::size_t i = 0; i < mutation.warnings.size(); ++i) {
           if (i > 0) out += ',';
-          encoding::appendJsonString(out, mutation.warnings[i]);
+          irsa::json::appendJsonString(out, mutation.warnings[i]);
         }
         out += ']';
       }

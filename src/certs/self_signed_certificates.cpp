@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "irsa/certs/generate.h"
-#include "irsa/encoding/base64.h"
+#include "irsa/json/base64.h"
 
 namespace irsa::certs {
 namespace {
@@ -21,7 +21,7 @@ std::optional<WebhookCertificates> fromSecret(const json& secret) {
   auto field = [&](const char* key) {
     const auto it = data->find(key);
     return it != data->end() && it->is_string()
-               ? encoding::base64Decode(it->get<std::string>()).value_or("")
+               ? irsa::json::base64Decode(it->get<std::string>()).value_or("")
                : std::string();
   };
   WebhookCertificates certificates{{field("ca.crt"), field("ca.key")},
@@ -32,10 +32,10 @@ std::optional<WebhookCertificates> fromSecret(const json& secret) {
 }
 
 json secretData(const WebhookCertificates& certificates) {
-  return {{"ca.crt", encoding::base64Encode(certificates.ca.certificate)},
-          {"ca.key", encoding::base64Encode(certificates.ca.private_key)},
-          {"tls.crt", encoding::base64Encode(certificates.serving.certificate)},
-          {"tls.key", encoding::base64Encode(certificates.serving.private_key)}};
+  return {{"ca.crt", irsa::json::base64Encode(certificates.ca.certificate)},
+          {"ca.key", irsa::json::base64Encode(certificates.ca.private_key)},
+          {"tls.crt", irsa::json::base64Encode(certificates.serving.certificate)},
+          {"tls.key", irsa::json::base64Encode(certificates.serving.private_key)}};
 }
 
 // Write-then-rename so the certificate store never reads half a file. Unchanged content is
@@ -136,7 +136,7 @@ std::string SelfSignedCertificates::reconcile() {
            (config.status == 0 ? config.error : "HTTP " + std::to_string(config.status));
   }
   const json webhook_config = json::parse(config.body, nullptr, false);
-  const std::string ca_bundle = encoding::base64Encode(certificates->ca.certificate);
+  const std::string ca_bundle = irsa::json::base64Encode(certificates->ca.certificate);
   json patch = json::array();
   if (!webhook_config.is_discarded() && webhook_config.contains("webhooks") &&
       webhook_config["webhooks"].is_array()) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "irsa/config/config.h"
+#include "irsa/govalues/go_values.h"
 #include "irsa/server/tls_settings.h"
 
 namespace irsa::config {
@@ -23,33 +24,21 @@ struct Flag {
   std::string default_text;
 };
 
+// Flag values are read as pflag reads them (docs/behaviour.md §1.1): integers and booleans
+// through Go's strconv rules, in govalues with the annotation parsers.
 std::string parseInt64(const std::string& text, std::int64_t& out) {
   if (text.empty()) return "empty value";
-  std::size_t used = 0;
-  try {
-    const long long value = std::stoll(text, &used, 10);
-    if (used != text.size()) return "not an integer";
-    out = value;
-    return {};
-  } catch (const std::exception&) {
-    return "not an integer";
-  }
+  const std::optional<std::int64_t> value = govalues::parseInt64(text);
+  if (!value) return "not an integer";
+  out = *value;
+  return {};
 }
 
 std::string parseBool(const std::string& text, bool& out) {
-  for (const char* yes : {"1", "t", "T", "TRUE", "true", "True"}) {
-    if (text == yes) {
-      out = true;
-      return {};
-    }
-  }
-  for (const char* no : {"0", "f", "F", "FALSE", "false", "False"}) {
-    if (text == no) {
-      out = false;
-      return {};
-    }
-  }
-  return "not a boolean";
+  const std::optional<bool> value = govalues::parseBool(text);
+  if (!value) return "not a boolean";
+  out = *value;
+  return {};
 }
 
 template <typename T>
@@ -68,9 +57,9 @@ std::function<std::string(const std::string&)> intSetter(T& target, std::int64_t
 
 std::function<std::string(const std::string&)> durationSetter(std::chrono::milliseconds& target) {
   return [&target](const std::string& text) -> std::string {
-    auto parsed = parseGoDuration(text);
-    if (auto* error = std::get_if<ParseError>(&parsed)) return error->message;
-    const auto value = std::get<std::chrono::nanoseconds>(parsed);
+    const Result<std::chrono::nanoseconds> parsed = govalues::parseDuration(text);
+    if (!parsed.ok()) return parsed.status().message();
+    const std::chrono::nanoseconds value = *parsed;
     if (value.count() < 0) return "must not be negative";
     target = std::chrono::duration_cast<std::chrono::milliseconds>(value);
     return {};
@@ -273,51 +262,6 @@ std::vector<Flag> flagTable(Config& c) {
 }
 
 }  // namespace
-
-std::variant<std::chrono::nanoseconds, ParseError> parseGoDuration(const std::string& text) {
-  const ParseError invalid{"invalid duration \"" + text + "\" (use e.g. 100ms, 1.5s, 2m, 1h30m)"};
-  if (text.empty()) return invalid;
-  std::size_t i = 0;
-  bool negative = false;
-  if (text[0] == '-' || text[0] == '+') {
-    negative = text[0] == '-';
-    i = 1;
-  }
-  if (text.substr(i) == "0") return std::chrono::nanoseconds(0);
-  if (i == text.size()) return invalid;
-  long double total = 0;
-  while (i < text.size()) {
-    const std::size_t number_start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
-      ++i;
-    const std::string number = text.substr(number_start, i - number_start);
-    if (number.empty() || number == "." || number.find('.') != number.rfind('.')) return invalid;
-    const std::size_t unit_start = i;
-    while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i])) && text[i] != '.')
-      ++i;
-    const std::string unit = text.substr(unit_start, i - unit_start);
-    long double scale = 0;
-    if (unit == "ns") {
-      scale = 1;
-    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
-      scale = 1e3;
-    } else if (unit == "ms") {
-      scale = 1e6;
-    } else if (unit == "s") {
-      scale = 1e9;
-    } else if (unit == "m") {
-      scale = 60e9;
-    } else if (unit == "h") {
-      scale = 3600e9;
-    } else {
-      return invalid;  // includes a missing unit, as in Go
-    }
-    total += std::stold(number) * scale;
-  }
-  if (total > static_cast<long double>(std::numeric_limits<std::int64_t>::max())) return invalid;
-  const auto nanos = static_cast<std::int64_t>(std::llround(total));
-  return std::chrono::nanoseconds(negative ? -nanos : nanos);
-}
 
 std::variant<Config, ParseError> parseFlags(const std::vector<std::string>& args) {
   Config config;

@@ -1,38 +1,24 @@
 #include "irsa/identity/identity_resolver.h"
 
-#include <charconv>
+#include "irsa/govalues/go_values.h"
 
 namespace irsa::identity {
 namespace {
-
-constexpr std::int64_t kMinTokenExpiration = 600;
 
 const std::string* annotation(const ServiceAccount& account, const std::string& key) {
   const auto it = account.annotations.find(key);
   return it == account.annotations.end() ? nullptr : &it->second;
 }
 
+// A ServiceAccount's token-expiration is read exactly as the Pod's (docs/behaviour.md §1.2):
+// Go's ParseInt, then the 600 s floor; anything else means "not set".
 std::optional<std::int64_t> parseExpiration(const std::string& text) {
-  std::int64_t value = 0;
-  const char* end = text.data() + text.size();
-  const char* begin = text.data();
-  if (!text.empty() && text[0] == '+') ++begin;
-  const auto [ptr, error] = std::from_chars(begin, end, value);
-  if (error != std::errc() || ptr != end || begin == end) return std::nullopt;
-  return value < kMinTokenExpiration ? kMinTokenExpiration : value;
+  const std::optional<std::int64_t> value = govalues::parseInt64(text);
+  if (!value) return std::nullopt;
+  return mutate::clampTokenExpiration(*value);
 }
 
 }  // namespace
-
-std::optional<bool> parseGoBool(const std::string& text) {
-  for (const char* yes : {"1", "t", "T", "TRUE", "true", "True"}) {
-    if (text == yes) return true;
-  }
-  for (const char* no : {"0", "f", "F", "FALSE", "false", "False"}) {
-    if (text == no) return false;
-  }
-  return std::nullopt;
-}
 
 IdentityResolver::IdentityResolver(ResolverOptions options, ServiceAccountSource& service_accounts,
                                    const RoleMappingStore* role_mappings,
@@ -76,11 +62,11 @@ Resolution IdentityResolver::resolve(const std::string& namespace_name,
   identity.regional_sts = options_.default_regional_sts;
   if (mapping && mapping->use_regional_sts) identity.regional_sts = true;
   if (sts_annotation != nullptr) {
-    if (const auto parsed = parseGoBool(*sts_annotation)) identity.regional_sts = *parsed;
+    if (const auto parsed = govalues::parseBool(*sts_annotation)) identity.regional_sts = *parsed;
   }
   // Expiration: SA annotation (valid integer) > ConfigMap (non-zero) > flag (in mutate).
   if (mapping && mapping->token_expiration != 0) {
-    identity.token_expiration = std::max(mapping->token_expiration, kMinTokenExpiration);
+    identity.token_expiration = mutate::clampTokenExpiration(mapping->token_expiration);
   }
   if (expiration_annotation != nullptr) {
     if (const auto parsed = parseExpiration(*expiration_annotation))

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "irsa/encoding/base64.h"
+#include "irsa/json/base64.h"
 
 namespace irsa::kube {
 namespace {
@@ -48,7 +48,7 @@ std::optional<ConfigError> loadPem(const YAML::Node& node, const std::string& fi
                                    std::string& out) {
   const std::string data = scalar(node, (field + "-data").c_str());
   if (!data.empty()) {
-    const auto decoded = encoding::base64Decode(data);
+    const auto decoded = json::base64Decode(data);
     if (!decoded) return ConfigError{where + ": " + field + "-data is not valid base64"};
     out = *decoded;
     return std::nullopt;

@@ -5,7 +5,7 @@ namespace {
 
 ReflectorOptions reflectorOptions(const std::string& namespace_name, const std::string& name,
                                   const std::string& key, std::chrono::milliseconds resync) {
-  using encoding::JsonFilter;
+  using json::JsonFilter;
   ReflectorOptions reflector{"/api/v1/namespaces/" + namespace_name + "/configmaps",
                              "metadata.name=" + name, resync, 500};
   reflector.object_fields =

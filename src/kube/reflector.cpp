@@ -31,18 +31,18 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds base) {
       static_cast<long>(static_cast<double>(base.count()) * factor(generator)));
 }
 
-encoding::JsonFilter pageFields(const encoding::JsonFilter& object_fields) {
-  encoding::JsonFilter page;
-  page.member("items", encoding::JsonFilter().elements(object_fields));
-  page.member("metadata", encoding::JsonFilter().member("continue").member("resourceVersion"));
+json::JsonFilter pageFields(const json::JsonFilter& object_fields) {
+  json::JsonFilter page;
+  page.member("items", json::JsonFilter().elements(object_fields));
+  page.member("metadata", json::JsonFilter().member("continue").member("resourceVersion"));
   return page;
 }
 
-encoding::JsonFilter eventFields(const encoding::JsonFilter& object_fields) {
+json::JsonFilter eventFields(const json::JsonFilter& object_fields) {
   // ERROR events carry a Status instead of an object: keep its code and message too.
-  encoding::JsonFilter object = object_fields;
+  json::JsonFilter object = object_fields;
   object.member("code").member("message");
-  encoding::JsonFilter event;
+  json::JsonFilter event;
   event.member("type").member("object", std::move(object));
   return event;
 }
@@ -107,7 +107,7 @@ bool Reflector::list() {
                (response.status == 0 ? response.error : "HTTP " + std::to_string(response.status)));
       return false;
     }
-    const encoding::FilteredJson parsed = encoding::parseFiltered(response.body, page_fields_);
+    const json::FilteredJson parsed = json::parseFiltered(response.body, page_fields_);
     const nlohmann::json& page = parsed.value;
     if (parsed.error || !page.is_object() || !page.contains("items") || !page["items"].is_array()) {
       setError("LIST " + options_.collection_path + ": response is not a list");

@@ -12,7 +12,7 @@ std::string keyOf(const std::string& namespace_name, const std::string& name) {
 // What toRecord() reads: a ServiceAccount's managedFields, secrets and other annotations
 // are never built.
 ReflectorOptions reflectorOptions(const ServiceAccountCacheOptions& options) {
-  using encoding::JsonFilter;
+  using json::JsonFilter;
   ReflectorOptions reflector{"/api/v1/serviceaccounts", "", options.resync_period,
                              options.page_size};
   JsonFilter metadata;

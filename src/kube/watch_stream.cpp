@@ -24,7 +24,7 @@ bool WatchStreamParser::feed(std::string_view data) {
       line = joined;
     }
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    const encoding::FilteredJson parsed = encoding::parseFiltered(line, fields_);
+    const json::FilteredJson parsed = json::parseFiltered(line, fields_);
     const nlohmann::json& event = parsed.value;
     if (parsed.error || !event.is_object()) {
       malformed_ = true;

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "irsa/encoding/filtered_json.h"
+#include "irsa/json/filtered_json.h"
 
 namespace irsa::kube {
 
@@ -16,8 +16,8 @@ class WatchStreamParser {
  public:
   // Called per complete event; returns false to stop the stream.
   using EventHandler = std::function<bool(const nlohmann::json& event)>;
-  // Each event is parsed through `fields` (see encoding::parseFiltered).
-  WatchStreamParser(const encoding::JsonFilter& fields, EventHandler handler)
+  // Each event is parsed through `fields` (see json::parseFiltered).
+  WatchStreamParser(const json::JsonFilter& fields, EventHandler handler)
       : fields_(fields), handler_(std::move(handler)) {}
 
   // Returns false when the handler asked to stop or an event was not valid JSON.
@@ -25,7 +25,7 @@ class WatchStreamParser {
   bool malformed() const { return malformed_; }
 
  private:
-  const encoding::JsonFilter& fields_;
+  const json::JsonFilter& fields_;
   EventHandler handler_;
   std::string partial_;
   bool malformed_ = false;

@@ -1,9 +1,9 @@
 // The mutation rules, top to bottom. Each rule names the section of
-// shared/spec/behaviour.md it implements; the tests in test/mutate/build_patch_test.cpp
+// docs/behaviour.md it implements; the tests in test/mutate/build_patch_test.cpp
 // use the same rule names, and test/mutate/fixtures/ holds the end-to-end cases.
 //
-// Shape of the output (spec 2.4): only "add" operations on what is missing, so fields this
-// webhook does not know survive untouched, and a second run over the result adds nothing.
+// Shape of the output (docs/behaviour.md §2.4): only "add" operations on what is missing, so fields
+// this webhook does not know survive untouched, and a second run over the result adds nothing.
 
 #include "irsa/mutate/build_patch.h"
 
@@ -11,8 +11,8 @@
 #include <string_view>
 #include <utility>
 
+#include "irsa/govalues/go_values.h"
 #include "irsa/mutate/json_pointer.h"
-#include "mutate/pod_annotations.h"
 
 namespace irsa::mutate {
 namespace {
@@ -56,27 +56,29 @@ bool hasNamedEntry(const json* list, std::string_view name) {
   return false;
 }
 
-// --- Rule: token expiration precedence (spec 1, "Pod annotations" and "Precedence"). ------
-// Pod annotation > ServiceAccount (or ConfigMap) > default; never below 600 s. An
+// --- Rule: token expiration precedence (docs/behaviour.md §1, "Pod annotations" and "Precedence").
+// ------ Pod annotation > ServiceAccount (or ConfigMap) > default; never below 600 s. An
 // unparseable Pod annotation is ignored rather than failing the Pod.
 std::int64_t tokenExpiration(const json& pod, const Identity& identity,
                              const MutationOptions& options, std::int64_t fallback) {
   if (const std::string* value =
           podAnnotation(pod, options.annotation_prefix + "/token-expiration")) {
-    if (const auto parsed = parseGoInt64(*value)) return clampTokenExpiration(*parsed);
+    if (const auto parsed = govalues::parseInt64(*value)) return clampTokenExpiration(*parsed);
   }
   if (identity.token_expiration) return clampTokenExpiration(*identity.token_expiration);
   return clampTokenExpiration(fallback);
 }
 
-// --- Rule: skip-containers (spec 1, "Pod annotations"). -----------------------------------
+// --- Rule: skip-containers (docs/behaviour.md §1, "Pod annotations").
+// -----------------------------------
 std::vector<std::string> skippedContainers(const json& pod, const MutationOptions& options) {
   const std::string* value = podAnnotation(pod, options.annotation_prefix + "/skip-containers");
   if (value == nullptr) return {};
-  return parseCsvRecord(*value).value_or(std::vector<std::string>{});
+  return govalues::parseCsvRecord(*value).value_or(std::vector<std::string>{});
 }
 
-// --- Rule: Windows token path (spec 2.3). -------------------------------------------------
+// --- Rule: Windows token path (docs/behaviour.md §2.3).
+// -------------------------------------------------
 bool isWindowsPod(const json& pod) {
   const json* spec = member(pod, "spec");
   const json* selector = spec != nullptr ? member(*spec, "nodeSelector") : nullptr;
@@ -136,8 +138,9 @@ json envVar(std::string_view name, std::string_view value) {
   return variable;
 }
 
-// --- Rule: per-container env and volumeMount (spec 2.2, spec 4). --------------------------
-// Appends to `patch` the operations for one container at `path` (e.g. /spec/containers/0).
+// --- Rule: per-container env and volumeMount (docs/behaviour.md §2.2, docs/behaviour.md §4).
+// -------------------------- Appends to `patch` the operations for one container at `path` (e.g.
+// /spec/containers/0).
 void planContainer(const json& container, const std::string& path, const ContainerPlan& plan,
                    json& patch) {
   if (!container.is_object()) return;
@@ -194,7 +197,8 @@ void planContainer(const json& container, const std::string& path, const Contain
   }
 }
 
-// --- Rule: containers and init containers, skip list, no ephemeral containers (spec 2.2).
+// --- Rule: containers and init containers, skip list, no ephemeral containers (docs/behaviour.md
+// §2.2).
 void planContainers(const json& spec, std::string_view list_name,
                     const std::vector<std::string>& skip, const ContainerPlan& plan, json& patch) {
   const json* containers = member(spec, list_name);
@@ -208,7 +212,8 @@ void planContainers(const json& spec, std::string_view list_name,
   }
 }
 
-// --- Rule: the projected token volume (spec 2.1, spec 4). ---------------------------------
+// --- Rule: the projected token volume (docs/behaviour.md §2.1, docs/behaviour.md §4).
+// ---------------------------------
 void planVolume(const json& spec, const std::string& volume_name, const std::string& audience,
                 std::int64_t expiration, const std::string& token_path, json& patch) {
   const json* volumes = member(spec, "volumes");
@@ -232,7 +237,8 @@ void planVolume(const json& spec, const std::string& volume_name, const std::str
   }
 }
 
-// --- Rule: Pod Identity label (spec 4). ---------------------------------------------------
+// --- Rule: Pod Identity label (docs/behaviour.md §4).
+// ---------------------------------------------------
 void planPodIdentityLabel(const json& pod, json& patch) {
   const json* metadata = member(pod, "metadata");
   if (metadata != nullptr && !metadata->is_object()) return;
@@ -287,8 +293,8 @@ bool isValidRoleArn(const std::string& arn) {
   return true;
 }
 
-encoding::JsonFilter podFieldsRead(const MutationOptions& options) {
-  using encoding::JsonFilter;
+irsa::json::JsonFilter podFieldsRead(const MutationOptions& options) {
+  using irsa::json::JsonFilter;
   const JsonFilter named_entries = JsonFilter().elements(JsonFilter().member("name"));
   JsonFilter container;
   container.member("name").member("env", named_entries).member("volumeMounts", named_entries);

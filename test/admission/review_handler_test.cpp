@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admission/input_checks.h"
-#include "irsa/encoding/base64.h"
+#include "irsa/json/base64.h"
 
 namespace irsa::admission {
 namespace {
@@ -78,7 +78,7 @@ TEST_F(ReviewHandlerTest, V1PodCreateGetsABase64JsonPatch) {
   EXPECT_EQ(body["response"]["auditAnnotations"]["role-arn"], "arn:aws:iam::111122223333:role/app");
   EXPECT_FALSE(body["response"].contains("warnings"));
   const json patch =
-      json::parse(encoding::base64Decode(body["response"]["patch"].get<std::string>())
+      json::parse(irsa::json::base64Decode(body["response"]["patch"].get<std::string>())
                       .value_or("<bad base64>"));
   const json pod = podReview()["request"]["object"].patch(patch);
   EXPECT_EQ(pod["spec"]["containers"][0]["env"][0]["name"], "AWS_ROLE_ARN");
@@ -271,18 +271,18 @@ TEST_F(ReviewHandlerTest, DeepNestingIsRefusedWithoutRecursion) {
 }
 
 TEST(InputChecks, Base64MatchesRfc4648Vectors) {
-  EXPECT_EQ(encoding::base64Encode(""), "");
-  EXPECT_EQ(encoding::base64Encode("f"), "Zg==");
-  EXPECT_EQ(encoding::base64Encode("fo"), "Zm8=");
-  EXPECT_EQ(encoding::base64Encode("foo"), "Zm9v");
-  EXPECT_EQ(encoding::base64Encode("foob"), "Zm9vYg==");
-  EXPECT_EQ(encoding::base64Encode("fooba"), "Zm9vYmE=");
-  EXPECT_EQ(encoding::base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(irsa::json::base64Encode(""), "");
+  EXPECT_EQ(irsa::json::base64Encode("f"), "Zg==");
+  EXPECT_EQ(irsa::json::base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(irsa::json::base64Encode("foo"), "Zm9v");
+  EXPECT_EQ(irsa::json::base64Encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(irsa::json::base64Encode("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(irsa::json::base64Encode("foobar"), "Zm9vYmFy");
   const std::string binary("\xff\x00\x10z", 4);
-  EXPECT_EQ(encoding::base64Decode(encoding::base64Encode(binary)), binary);
-  EXPECT_EQ(encoding::base64Decode("Zm9vYmE="), "fooba");
-  EXPECT_EQ(encoding::base64Decode("Zm9v\nYmFy"), "foobar") << "line breaks are skipped";
-  EXPECT_FALSE(encoding::base64Decode("Zm9v!").has_value());
+  EXPECT_EQ(irsa::json::base64Decode(irsa::json::base64Encode(binary)), binary);
+  EXPECT_EQ(irsa::json::base64Decode("Zm9vYmE="), "fooba");
+  EXPECT_EQ(irsa::json::base64Decode("Zm9v\nYmFy"), "foobar") << "line breaks are skipped";
+  EXPECT_FALSE(irsa::json::base64Decode("Zm9v!").has_value());
 }
 
 }  // namespace

@@ -104,21 +104,5 @@ TEST(Flags, VersionAndHelp) {
   }
 }
 
-TEST(GoDuration, ParsesGoSyntax) {
-  auto ok = [](const std::string& text) {
-    return std::get<std::chrono::nanoseconds>(parseGoDuration(text));
-  };
-  EXPECT_EQ(ok("100ms"), 100ms);
-  EXPECT_EQ(ok("1.5s"), 1500ms);
-  EXPECT_EQ(ok("2m"), 120s);
-  EXPECT_EQ(ok("1h30m"), 90min);
-  EXPECT_EQ(ok("300us"), 300us);
-  EXPECT_EQ(ok("0"), 0ns);
-  EXPECT_EQ(ok("-1s"), -1s);
-  for (const char* bad : {"", "10", "1x", "s", "1..5s", "ms100", "1 s", "-"}) {
-    EXPECT_TRUE(std::holds_alternative<ParseError>(parseGoDuration(bad))) << bad;
-  }
-}
-
 }  // namespace
 }  // namespace irsa::config

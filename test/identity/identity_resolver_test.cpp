@@ -230,11 +230,25 @@ TEST(PodIdentityFile, ParserValidatesShape) {
   }
 }
 
-TEST(GoBool, Spellings) {
-  for (const char* yes : {"1", "t", "T", "TRUE", "true", "True"}) EXPECT_EQ(parseGoBool(yes), true);
-  for (const char* no : {"0", "f", "F", "FALSE", "false", "False"})
-    EXPECT_EQ(parseGoBool(no), false);
-  for (const char* bad : {"yes", "tRUE", "", " true"}) EXPECT_FALSE(parseGoBool(bad).has_value());
+// Bug: the ServiceAccount parser read "+-5" as -5 (then 600) while the Pod parser, like Go's
+// strconv.ParseInt, rejects it. Both now read a value the same way: an invalid one is "not set".
+TEST(IdentityResolver, ExpirationAnnotationIsReadLikeGoParseInt) {
+  const auto expirationOf = [](const std::string& value) {
+    auto source = accounts(
+        "kind: ServiceAccount\nmetadata: {name: sa, namespace: ns, annotations: "
+        "{eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/r, "
+        "eks.amazonaws.com/token-expiration: \"" +
+        value + "\"}}\n");
+    IdentityResolver resolver(ResolverOptions{}, *source, nullptr, nullptr);
+    const Resolution r = resolver.resolve("ns", "sa");
+    EXPECT_TRUE(r.identity.has_value()) << value;
+    return r.identity ? r.identity->token_expiration : std::optional<std::int64_t>(-1);
+  };
+  EXPECT_EQ(expirationOf("+3600"), 3600);
+  EXPECT_EQ(expirationOf("-5"), 600);
+  for (const char* invalid : {"+-5", "-+5", "++5", " 3600", "3600 ", "0x10", "1h"}) {
+    EXPECT_EQ(expirationOf(invalid), std::nullopt) << invalid;
+  }
 }
 
 }  // namespace

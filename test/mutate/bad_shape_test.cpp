@@ -116,8 +116,8 @@ TEST(BadShape, EveryReadFieldWithEveryWrongTypeNeverThrows) {
         ASSERT_NO_THROW(result = buildPatch(pod, identity, options, kLow));
         ASSERT_TRUE(result.patch.is_array());
         for (const json& op : result.patch) EXPECT_EQ(op.value("op", ""), "add") << op.dump();
-        const encoding::FilteredJson filtered =
-            encoding::parseFiltered(pod.dump(), podFieldsRead(options));
+        const irsa::json::FilteredJson filtered =
+            irsa::json::parseFiltered(pod.dump(), podFieldsRead(options));
         ASSERT_FALSE(filtered.error.has_value());
         EXPECT_EQ(buildPatch(filtered.value, identity, options, kLow).patch, result.patch)
             << "the Pod as the admission layer parses it gets the same patch";

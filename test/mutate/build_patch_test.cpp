@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "irsa/mutate/identity.h"
 #include "irsa/mutate/json_pointer.h"
-#include "mutate/pod_annotations.h"
 
 namespace irsa::mutate {
 namespace {
@@ -28,39 +28,10 @@ json simplePod() {
 
 // --- Parsing helpers ------------------------------------------------------------------------
 
-TEST(ParseGoInt64, AcceptsWhatStrconvAccepts) {
-  EXPECT_EQ(parseGoInt64("3600"), 3600);
-  EXPECT_EQ(parseGoInt64("+5"), 5);
-  EXPECT_EQ(parseGoInt64("-5"), -5);
-  EXPECT_EQ(parseGoInt64("9223372036854775807"), INT64_MAX);
-  EXPECT_EQ(parseGoInt64("-9223372036854775808"), INT64_MIN);
-}
-
-TEST(ParseGoInt64, RejectsWhatStrconvRejects) {
-  for (const char* bad :
-       {"", "+", "1h", " 5", "5 ", "1.5", "0x10", "9223372036854775808", "1_000"}) {
-    EXPECT_FALSE(parseGoInt64(bad).has_value()) << bad;
-  }
-}
-
 TEST(ClampTokenExpiration, RaisesToTenMinutes) {
   EXPECT_EQ(clampTokenExpiration(-1), 600);
   EXPECT_EQ(clampTokenExpiration(599), 600);
   EXPECT_EQ(clampTokenExpiration(601), 601);
-}
-
-TEST(ParseCsvRecord, SplitsLikeGoEncodingCsv) {
-  EXPECT_EQ(parseCsvRecord("a,b"), (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(parseCsvRecord(" a , b"), (std::vector<std::string>{" a ", " b"}));
-  EXPECT_EQ(parseCsvRecord(R"("a,b",c)"), (std::vector<std::string>{"a,b", "c"}));
-  EXPECT_EQ(parseCsvRecord(R"("say ""hi""")"), (std::vector<std::string>{R"(say "hi")"}));
-  EXPECT_EQ(parseCsvRecord("a,\n"), (std::vector<std::string>{"a", ""}));
-}
-
-TEST(ParseCsvRecord, RejectsMalformedRecords) {
-  for (const char* bad : {R"("open)", R"(a"b)", R"("a"b)", "a\nb"}) {
-    EXPECT_FALSE(parseCsvRecord(bad).has_value()) << bad;
-  }
 }
 
 TEST(EscapeJsonPointerToken, EscapesTildeBeforeSlash) {
@@ -81,7 +52,8 @@ TEST(IsValidRoleArn, FollowsTheIamPattern) {
   EXPECT_FALSE(isValidRoleArn("arn:aws:iam::111122223333:role/a b"));
 }
 
-// --- Patch shape (spec 2.4) -------------------------------------------------------------------
+// --- Patch shape (docs/behaviour.md §2.4)
+// -------------------------------------------------------------------
 
 TEST(PatchShape, MissingArraysAreAddedWhole) {
   const MutationResult result = buildPatch(simplePod(), webIdentity(), {}, kMaxRandom);
@@ -131,7 +103,8 @@ TEST(PodIdentityJitter, DrawsOnlyForTheDefault) {
   EXPECT_EQ(draws, 1);
 }
 
-// --- Result metadata: audit annotations and warnings (spec 1 and 5, "Better") -------------
+// --- Result metadata: audit annotations and warnings (docs/behaviour.md §1 and 5, "Better")
+// -------------
 
 TEST(AuditAndWarnings, NothingReportedWhenThereIsNoPatch) {
   Identity identity = webIdentity();

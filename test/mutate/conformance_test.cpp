@@ -105,8 +105,8 @@ TEST_P(Conformance, ResultingPodMatchesAndSecondRunAddsNothing) {
 
   // The admission layer parses Pods through podFieldsRead: the filtered Pod must get the
   // same result, or a rule reads a field the filter drops.
-  const encoding::FilteredJson filtered =
-      encoding::parseFiltered(data["pod"].dump(), podFieldsRead(options));
+  const irsa::json::FilteredJson filtered =
+      irsa::json::parseFiltered(data["pod"].dump(), podFieldsRead(options));
   ASSERT_FALSE(filtered.error.has_value());
   const MutationResult from_filtered = buildPatch(filtered.value, identity, options, random);
   EXPECT_EQ(from_filtered.patch, result.patch) << "filtered Pod: " << filtered.value.dump();

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "irsa/encoding/base64.h"
+#include "irsa/json/base64.h"
 
 namespace irsa::test {
 namespace {
@@ -52,7 +52,7 @@ std::string FakeApiServer::writeKubeconfig(const TempDir& dir,
   out << "apiVersion: v1\nkind: Config\ncurrent-context: fake\n"
       << "clusters:\n- name: fake\n  cluster:\n    server: " << url()
       << "\n    certificate-authority-data: "
-      << encoding::base64Encode(certificates_.ca_certificate) << "\n"
+      << irsa::json::base64Encode(certificates_.ca_certificate) << "\n"
       << "contexts:\n- name: fake\n  context: {cluster: fake, user: webhook}\n"
       << "users:\n- name: webhook\n  user:\n";
   if (token_file.empty()) {

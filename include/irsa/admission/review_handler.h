@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "irsa/admission/identity_lookup.h"
-#include "irsa/encoding/filtered_json.h"
+#include "irsa/json/filtered_json.h"
 #include "irsa/mutate/identity.h"
 #include "irsa/mutate/options.h"
 
@@ -56,7 +56,7 @@ class ReviewHandler {
   IdentityLookup lookup_;
   mutate::RandomInt random_int_;
   ReviewLimits limits_;
-  encoding::JsonFilter review_filter_;  // what handle() reads; built once
+  json::JsonFilter review_filter_;  // what handle() reads; built once
 };
 
 }  // namespace irsa::admission

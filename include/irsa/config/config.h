@@ -9,7 +9,7 @@
 namespace irsa::config {
 
 // Every command-line setting. Names and defaults of the flags shared with
-// amazon-eks-pod-identity-webhook are a compatibility contract (spec section 1).
+// amazon-eks-pod-identity-webhook are a compatibility contract (docs/behaviour.md §1).
 struct Config {
   // Serving
   int port = 443;
@@ -79,8 +79,5 @@ struct ParseError {
 std::variant<Config, ParseError> parseFlags(const std::vector<std::string>& args);
 
 std::string usage();
-
-// Parses a Go time.Duration string ("100ms", "1.5s", "2m", "1h30m", "0").
-std::variant<std::chrono::nanoseconds, ParseError> parseGoDuration(const std::string& text);
 
 }  // namespace irsa::config

@@ -48,7 +48,4 @@ class IdentityResolver {
   const PodIdentityFile* pod_identities_;
 };
 
-// Go strconv.ParseBool spellings.
-std::optional<bool> parseGoBool(const std::string& text);
-
 }  // namespace irsa::identity

@@ -11,7 +11,7 @@
 
 namespace irsa::identity {
 
-// "namespace/serviceaccount" pairs that use EKS Pod Identity (spec section 4).
+// "namespace/serviceaccount" pairs that use EKS Pod Identity (docs/behaviour.md §4).
 using PodIdentitySet = std::set<std::pair<std::string, std::string>>;
 
 struct PodIdentityFileError {

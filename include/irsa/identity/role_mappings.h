@@ -10,7 +10,7 @@
 
 namespace irsa::identity {
 
-// One entry of the pod-identity-webhook ConfigMap (spec section 3).
+// One entry of the pod-identity-webhook ConfigMap (docs/behaviour.md §3).
 struct RoleMapping {
   std::string role_arn;
   std::string audience;  // empty: the flag default

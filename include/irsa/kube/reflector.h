@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include "irsa/encoding/filtered_json.h"
+#include "irsa/json/filtered_json.h"
 #include "irsa/kube/api_client.h"
 
 namespace irsa::kube {
@@ -36,7 +36,7 @@ struct ReflectorOptions {
   // What the sink reads from each object. LIST pages and watch events are parsed through
   // it, so fields nobody reads (managedFields, unrelated annotations) are validated but
   // never built. Must keep metadata.resourceVersion: watches resume from it.
-  encoding::JsonFilter object_fields = encoding::JsonFilter::all();
+  json::JsonFilter object_fields = json::JsonFilter::all();
 };
 
 struct ReflectorStats {
@@ -74,8 +74,8 @@ class Reflector {
 
   ApiClient& client_;
   const ReflectorOptions options_;
-  const encoding::JsonFilter page_fields_;   // a LIST page: items + list metadata
-  const encoding::JsonFilter event_fields_;  // a watch event: type + object (or a Status)
+  const json::JsonFilter page_fields_;   // a LIST page: items + list metadata
+  const json::JsonFilter event_fields_;  // a watch event: type + object (or a Status)
   ReflectorSink& sink_;
   ReflectorStats stats_;
   std::atomic<bool> synced_{false};

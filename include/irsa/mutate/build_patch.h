@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "irsa/encoding/filtered_json.h"
+#include "irsa/json/filtered_json.h"
 #include "irsa/mutate/identity.h"
 #include "irsa/mutate/options.h"
 
@@ -23,7 +23,7 @@ struct MutationResult {
   std::map<std::string, std::string> audit_annotations;
 };
 
-// Pure: applies every rule of spec sections 2 and 4 to `pod` (a Pod object, as in
+// Pure: applies every rule of docs/behaviour.md §2 and §4 to `pod` (a Pod object, as in
 // AdmissionReview.request.object). Never throws on odd Pod shapes: fields of the wrong
 // type are treated as absent where safe.
 MutationResult buildPatch(const nlohmann::json& pod, const Identity& identity,
@@ -35,7 +35,7 @@ MutationResult buildPatch(const nlohmann::json& pod, const Identity& identity,
 // parses Pods this way so that images, probes and large annotations cost a scan only.
 // Kept next to the rules: a rule that starts reading a new field must add it here (the
 // conformance and bad-shape tests compare both ways on every fixture).
-encoding::JsonFilter podFieldsRead(const MutationOptions& options);
+json::JsonFilter podFieldsRead(const MutationOptions& options);
 
 // True when `arn` matches ^arn:aws[a-z0-9-]*:iam::\d{12}:role/[\w+=,.@/-]+$.
 bool isValidRoleArn(const std::string& arn);

@@ -6,6 +6,14 @@
 
 namespace irsa::mutate {
 
+// kubelet refuses a projected token that lives less than 10 minutes; every lifetime,
+// wherever it comes from (flag, ServiceAccount, ConfigMap, Pod), is raised to this.
+inline constexpr std::int64_t kMinTokenExpirationSeconds = 600;
+
+constexpr std::int64_t clampTokenExpiration(std::int64_t seconds) {
+  return seconds < kMinTokenExpirationSeconds ? kMinTokenExpirationSeconds : seconds;
+}
+
 // Which credential mechanism a Pod is wired for. WebIdentity is classic IRSA
 // (AWS_ROLE_ARN + projected token for sts:AssumeRoleWithWebIdentity); PodIdentity is
 // the EKS Pod Identity agent (AWS_CONTAINER_CREDENTIALS_FULL_URI + token).

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace irsa::encoding {
+namespace irsa::json {
 
 // Appends the encoding of `data` to `out`, written in place (it runs on every patch).
 inline void appendBase64(std::string& out, std::string_view data) {
@@ -75,4 +75,4 @@ inline std::optional<std::string> base64Decode(std::string_view in) {
   return out;
 }
 
-}  // namespace irsa::encoding
+}  // namespace irsa::json

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-namespace irsa::encoding {
+namespace irsa::json {
 
 // Which parts of a value to keep. Applied to
 //  - an object: keeps the members named with member() (each under its own filter) and,
@@ -79,4 +79,4 @@ void appendJsonString(std::string& out, std::string_view value);
 // admission.
 void appendJson(std::string& out, const nlohmann::json& value);
 
-}  // namespace irsa::encoding
+}  // namespace irsa::json

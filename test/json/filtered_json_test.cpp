@@ -1,4 +1,4 @@
-#include "irsa/encoding/filtered_json.h"
+#include "irsa/json/filtered_json.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace irsa::encoding {
+namespace irsa::json {
 namespace {
 
 using nlohmann::json;
@@ -203,4 +203,4 @@ TEST(AppendJson, WritesWhatDumpWrites) {
 }
 
 }  // namespace
-}  // namespace irsa::encoding
+}  // namespace irsa::json

@@ -1,4 +1,4 @@
-#include "irsa/encoding/filtered_json.h"
+#include "irsa/json/filtered_json.h"
 
 #include <array>
 #include <charconv>
@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-namespace irsa::encoding {
+namespace irsa::json {
 
 using nlohmann::json;
 
@@ -541,4 +541,4 @@ void appendJson(std::string& out, const json& value) {
   }
 }
 
-}  // namespace irsa::encoding
+}  // namespace irsa::json

@@ -44,9 +44,9 @@ class SelfSignedCertificates {
   kube::ApiClient& client_;
   const SelfSignedOptions options_;
   std::atomic<bool> ready_{false};
-  std::mutex mutex_;
-  std::condition_variable wakeup_;
-  bool stopping_ = false;
+  std::mutex mutex_;                // guards stopping_
+  std::condition_variable wakeup_;  // waits under mutex_ for stopping_
+  bool stopping_ = false;           // guarded by mutex_
   std::thread thread_;
 };
 

@@ -14,6 +14,8 @@ max_function_lines=60
 # Functions allowed over the limit because they are tables of data, not logic. One entry
 # a line, "path:function", with a comment saying why. Keep this list short.
 ALLOWED_FUNCTIONS=(
+  # One row per command-line flag (name, kind, help, setter, default): data, not logic.
+  "src/config/flags.cpp:flagTable"
 )
 
 lines_only=0

@@ -6,10 +6,19 @@
 
 #include <ctime>
 
-#include "certs/openssl_handles.h"
+#include "irsa/openssl/handles.h"
+#include "irsa/openssl/pem.h"
 
 namespace irsa::certs {
 namespace {
+
+using openssl::BignumPtr;
+using openssl::BioPtr;
+using openssl::parseCertificatePem;
+using openssl::parsePrivateKeyPem;
+using openssl::PkeyPtr;
+using openssl::X509ExtensionPtr;
+using openssl::X509Ptr;
 
 // Certificates are back-dated so that a node whose clock is slightly behind the one that
 // issued them still accepts them.
@@ -56,11 +65,8 @@ bool setRandomSerial(X509* certificate) {
   unsigned char bytes[16];
   if (RAND_bytes(bytes, sizeof bytes) != 1) return false;
   bytes[0] &= 0x7f;
-  BIGNUM* number = BN_bin2bn(bytes, sizeof bytes, nullptr);
-  if (number == nullptr) return false;
-  const bool ok = BN_to_ASN1_INTEGER(number, X509_get_serialNumber(certificate)) != nullptr;
-  BN_free(number);
-  return ok;
+  const BignumPtr number(BN_bin2bn(bytes, sizeof bytes, nullptr));
+  return number && BN_to_ASN1_INTEGER(number.get(), X509_get_serialNumber(certificate)) != nullptr;
 }
 
 X509Ptr newCertificate(EVP_PKEY* subject_key, const std::string& common_name,

@@ -72,16 +72,30 @@ SelfSignedCertificates::~SelfSignedCertificates() {
 }
 
 std::string SelfSignedCertificates::reconcile() {
+  const Result<WebhookCertificates> certificates = sharedCertificates();
+  if (!certificates.ok()) return certificates.status().message();
+  if (!writeAtomically(options_.key_file, certificates->serving.private_key) ||
+      !writeAtomically(options_.certificate_file, certificates->serving.certificate)) {
+    return "cannot write " + options_.certificate_file;
+  }
+  if (Status updated = updateCaBundle(certificates->ca.certificate); !updated.ok()) {
+    return updated.message();
+  }
+  ready_ = true;
+  return {};
+}
+
+Result<WebhookCertificates> SelfSignedCertificates::sharedCertificates() {
   const std::vector<std::string> names =
       serviceDnsNames(options_.service_name, options_.namespace_name);
   const std::string secret_path =
       "/api/v1/namespaces/" + options_.namespace_name + "/secrets/" + options_.secret_name;
-  std::optional<WebhookCertificates> certificates;
-  for (int attempt = 0; attempt < 3 && !certificates; ++attempt) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
     const kube::ApiResponse existing = client_.get(secret_path);
     if (existing.status != 200 && existing.status != 404) {
-      return "reading Secret " + options_.secret_name + ": " +
-             (existing.status == 0 ? existing.error : "HTTP " + std::to_string(existing.status));
+      return unavailable(
+          "reading Secret " + options_.secret_name + ": " +
+          (existing.status == 0 ? existing.error : "HTTP " + std::to_string(existing.status)));
     }
     json secret = existing.status == 200 ? json::parse(existing.body, nullptr, false) : json();
     if (existing.status == 200 && !secret.is_discarded()) {
@@ -89,54 +103,57 @@ std::string SelfSignedCertificates::reconcile() {
       if (stored && checkWebhookCertificates(*stored, names, std::chrono::system_clock::now(),
                                              options_.renew_before)
                         .empty()) {
-        certificates = std::move(stored);
-        break;
+        return std::move(*stored);
       }
     }
     GenerateResult generated =
         generateWebhookCertificates(names, std::chrono::system_clock::now(), options_.validity);
-    if (!generated.certificates) return generated.error;
-    kube::ApiResponse written;
-    if (existing.status == 404) {
-      const json body = {
-          {"apiVersion", "v1"},
-          {"kind", "Secret"},
-          {"type", "Opaque"},
-          {"metadata", {{"name", options_.secret_name}, {"namespace", options_.namespace_name}}},
-          {"data", secretData(*generated.certificates)}};
-      written = client_.request(
-          "POST", "/api/v1/namespaces/" + options_.namespace_name + "/secrets", body.dump());
-    } else {
-      // resourceVersion makes this a compare-and-swap: a replica that renewed first wins.
-      secret["data"] = secretData(*generated.certificates);
-      written = client_.request("PUT", secret_path, secret.dump());
-    }
+    if (!generated.certificates) return internalError(generated.error);
+    const kube::ApiResponse written =
+        writeSecret(existing.status == 404, secret, *generated.certificates, secret_path);
     if (written.status == 409) continue;  // another replica won the race: read its pair
     if (!written.ok()) {
-      return "writing Secret " + options_.secret_name + ": " +
-             (written.status == 0 ? written.error : "HTTP " + std::to_string(written.status));
+      return unavailable(
+          "writing Secret " + options_.secret_name + ": " +
+          (written.status == 0 ? written.error : "HTTP " + std::to_string(written.status)));
     }
     spdlog::info("created certificates for {} in Secret {}/{}", names.front(),
                  options_.namespace_name, options_.secret_name);
-    certificates = std::move(generated.certificates);
+    return std::move(*generated.certificates);
   }
-  if (!certificates) return "Secret " + options_.secret_name + " kept changing under us";
+  return unavailable("Secret " + options_.secret_name + " kept changing under us");
+}
 
-  if (!writeAtomically(options_.key_file, certificates->serving.private_key) ||
-      !writeAtomically(options_.certificate_file, certificates->serving.certificate)) {
-    return "cannot write " + options_.certificate_file;
+kube::ApiResponse SelfSignedCertificates::writeSecret(bool create, json& secret,
+                                                      const WebhookCertificates& certificates,
+                                                      const std::string& secret_path) {
+  if (create) {
+    const json body = {
+        {"apiVersion", "v1"},
+        {"kind", "Secret"},
+        {"type", "Opaque"},
+        {"metadata", {{"name", options_.secret_name}, {"namespace", options_.namespace_name}}},
+        {"data", secretData(certificates)}};
+    return client_.request("POST", "/api/v1/namespaces/" + options_.namespace_name + "/secrets",
+                           body.dump());
   }
+  // resourceVersion makes this a compare-and-swap: a replica that renewed first wins.
+  secret["data"] = secretData(certificates);
+  return client_.request("PUT", secret_path, secret.dump());
+}
 
+Status SelfSignedCertificates::updateCaBundle(const std::string& ca_certificate) {
   const std::string config_path =
       "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/" +
       options_.webhook_config_name;
   const kube::ApiResponse config = client_.get(config_path);
   if (!config.ok()) {
-    return "reading MutatingWebhookConfiguration " + options_.webhook_config_name + ": " +
-           (config.status == 0 ? config.error : "HTTP " + std::to_string(config.status));
+    return unavailable(
+        "reading MutatingWebhookConfiguration " + options_.webhook_config_name + ": " +
+        (config.status == 0 ? config.error : "HTTP " + std::to_string(config.status)));
   }
   const json webhook_config = json::parse(config.body, nullptr, false);
-  const std::string ca_bundle = irsa::json::base64Encode(certificates->ca.certificate);
+  const std::string ca_bundle = irsa::json::base64Encode(ca_certificate);
   json patch = json::array();
   if (!webhook_config.is_discarded() && webhook_config.contains("webhooks") &&
       webhook_config["webhooks"].is_array()) {
@@ -154,14 +171,14 @@ std::string SelfSignedCertificates::reconcile() {
     const kube::ApiResponse patched =
         client_.request("PATCH", config_path, patch.dump(), "application/json-patch+json");
     if (!patched.ok()) {
-      return "updating caBundle of " + options_.webhook_config_name + ": " +
-             (patched.status == 0 ? patched.error : "HTTP " + std::to_string(patched.status));
+      return unavailable(
+          "updating caBundle of " + options_.webhook_config_name + ": " +
+          (patched.status == 0 ? patched.error : "HTTP " + std::to_string(patched.status)));
     }
     spdlog::info("caBundle of MutatingWebhookConfiguration {} updated",
                  options_.webhook_config_name);
   }
-  ready_ = true;
-  return {};
+  return okStatus();
 }
 
 void SelfSignedCertificates::start() {

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <optional>
 
 namespace irsa::server {
 namespace {
@@ -99,32 +100,28 @@ std::string_view reasonPhrase(int status) {
   }
 }
 
-}  // namespace
+std::string_view trimSpaces(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return value;
+}
 
-ParsedRequest parseRequest(std::string_view data, const RequestLimits& limits, bool continue_sent) {
-  // A client may send empty lines between requests (RFC 9112 section 2.2).
-  std::size_t start = 0;
-  while (start + 1 < data.size() && data[start] == '\r' && data[start + 1] == '\n') start += 2;
-  const std::size_t header_end = data.find("\r\n\r\n", start);
-  if (header_end == std::string_view::npos) {
-    if (data.size() - start > limits.max_header_bytes) {
-      return error(431,
-                   "request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes");
-    }
-    return {};
-  }
-  if (header_end - start > limits.max_header_bytes) {
-    return error(431,
-                 "request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes");
-  }
+ParsedRequest headersTooLarge(const RequestLimits& limits) {
+  return error(431, "request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes");
+}
 
-  ParsedRequest request;
-  std::string_view head = data.substr(start, header_end - start);
-  const std::size_t line_end = head.find("\r\n");
-  std::string_view line = head.substr(0, line_end);
-  head = line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
+// The header fields the server acts on, besides Content-Type (kept in the request).
+struct HeaderFields {
+  std::string_view connection;
+  std::string_view expect;
+  bool has_length = false;
+  bool has_transfer_encoding = false;
+  std::uint64_t length = 0;
+};
 
-  // Request line: method SP target SP version, nothing else.
+// Request line: method SP target SP version, nothing else. Fills `request`; the error to
+// answer when the line is malformed.
+std::optional<ParsedRequest> readRequestLine(std::string_view line, ParsedRequest& request) {
   const std::size_t space1 = line.find(' ');
   const std::size_t space2 = space1 == std::string_view::npos ? space1 : line.find(' ', space1 + 1);
   if (space2 == std::string_view::npos || line.find(' ', space2 + 1) != std::string_view::npos) {
@@ -143,69 +140,67 @@ ParsedRequest parseRequest(std::string_view data, const RequestLimits& limits, b
   }
   request.path = target.substr(0, target.find('?'));
   request.head = request.method == "HEAD";
+  return std::nullopt;
+}
 
-  std::string_view connection;
-  std::string_view expect;
-  bool has_length = false;
-  bool has_transfer_encoding = false;
-  std::uint64_t length = 0;
-  while (!head.empty()) {
-    const std::size_t end = head.find("\r\n");
-    const std::string_view field = head.substr(0, end);
-    head = end == std::string_view::npos ? std::string_view() : head.substr(end + 2);
-    if (field.empty()) return error(400, "malformed header line");
-    if (field.front() == ' ' || field.front() == '\t') {
-      return error(400, "folded header lines are not allowed");
-    }
-    const std::size_t colon = field.find(':');
-    if (colon == std::string_view::npos || !isToken(field.substr(0, colon))) {
-      return error(400, "malformed header line");
-    }
-    const std::string_view name = field.substr(0, colon);
-    std::string_view value = field.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-
-    if (equalsIgnoreCase(name, "content-length")) {
-      std::uint64_t parsed = 0;
-      const auto [end_of_number, status] =
-          std::from_chars(value.data(), value.data() + value.size(), parsed);
-      if (value.empty() || status != std::errc() || end_of_number != value.data() + value.size()) {
-        return error(400, "malformed Content-Length");
-      }
-      if (has_length && parsed != length) return error(400, "conflicting Content-Length headers");
-      has_length = true;
-      length = parsed;
-    } else if (equalsIgnoreCase(name, "content-type")) {
-      request.content_type = value;
-    } else if (equalsIgnoreCase(name, "transfer-encoding")) {
-      has_transfer_encoding = true;
-    } else if (equalsIgnoreCase(name, "connection")) {
-      connection = value;
-    } else if (equalsIgnoreCase(name, "expect")) {
-      expect = value;
-    }
+// One "name: value" line into `request` and `fields`; the error to answer when malformed.
+std::optional<ParsedRequest> readHeaderField(std::string_view field, ParsedRequest& request,
+                                             HeaderFields& fields) {
+  if (field.empty()) return error(400, "malformed header line");
+  if (field.front() == ' ' || field.front() == '\t') {
+    return error(400, "folded header lines are not allowed");
   }
+  const std::size_t colon = field.find(':');
+  if (colon == std::string_view::npos || !isToken(field.substr(0, colon))) {
+    return error(400, "malformed header line");
+  }
+  const std::string_view name = field.substr(0, colon);
+  const std::string_view value = trimSpaces(field.substr(colon + 1));
+  if (equalsIgnoreCase(name, "content-length")) {
+    std::uint64_t parsed = 0;
+    const auto [end_of_number, status] =
+        std::from_chars(value.data(), value.data() + value.size(), parsed);
+    if (value.empty() || status != std::errc() || end_of_number != value.data() + value.size()) {
+      return error(400, "malformed Content-Length");
+    }
+    if (fields.has_length && parsed != fields.length) {
+      return error(400, "conflicting Content-Length headers");
+    }
+    fields.has_length = true;
+    fields.length = parsed;
+  } else if (equalsIgnoreCase(name, "content-type")) {
+    request.content_type = value;
+  } else if (equalsIgnoreCase(name, "transfer-encoding")) {
+    fields.has_transfer_encoding = true;
+  } else if (equalsIgnoreCase(name, "connection")) {
+    fields.connection = value;
+  } else if (equalsIgnoreCase(name, "expect")) {
+    fields.expect = value;
+  }
+  return std::nullopt;
+}
 
-  if (has_transfer_encoding) {
+// After the head: the body's framing, keep-alive, "100 Continue", and whether the whole
+// body is in `data` (from `body_start`).
+ParsedRequest readBody(std::string_view data, std::size_t body_start, const RequestLimits& limits,
+                       bool continue_sent, ParsedRequest request, const HeaderFields& fields) {
+  if (fields.has_transfer_encoding) {
     return error(411, "chunked request bodies are not supported; send Content-Length");
   }
-  const std::size_t body_start = header_end + 4;
-  if (length > limits.max_body_bytes) {
+  if (fields.length > limits.max_body_bytes) {
     ParsedRequest too_large =
         error(413, "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
     const std::size_t received = data.size() - body_start;
-    too_large.unread_body_bytes = length > received ? length - received : 0;
+    too_large.unread_body_bytes = fields.length > received ? fields.length - received : 0;
     return too_large;
   }
-  request.keep_alive = request.http_1_0 ? listContains(connection, "keep-alive")
-                                        : !listContains(connection, "close");
+  request.keep_alive = request.http_1_0 ? listContains(fields.connection, "keep-alive")
+                                        : !listContains(fields.connection, "close");
 
-  const auto body_length = static_cast<std::size_t>(length);
+  const auto body_length = static_cast<std::size_t>(fields.length);
   if (data.size() - body_start < body_length) {
-    if (!expect.empty()) {
-      if (!equalsIgnoreCase(expect, "100-continue")) {
+    if (!fields.expect.empty()) {
+      if (!equalsIgnoreCase(fields.expect, "100-continue")) {
         return error(417, "unsupported Expect header");
       }
       if (!continue_sent) {
@@ -220,6 +215,35 @@ ParsedRequest parseRequest(std::string_view data, const RequestLimits& limits, b
   request.consumed = body_start + body_length;
   request.status = ParsedRequest::Status::kComplete;
   return request;
+}
+
+}  // namespace
+
+ParsedRequest parseRequest(std::string_view data, const RequestLimits& limits, bool continue_sent) {
+  // A client may send empty lines between requests (RFC 9112 section 2.2).
+  std::size_t start = 0;
+  while (start + 1 < data.size() && data[start] == '\r' && data[start + 1] == '\n') start += 2;
+  const std::size_t header_end = data.find("\r\n\r\n", start);
+  if (header_end == std::string_view::npos) {
+    if (data.size() - start > limits.max_header_bytes) return headersTooLarge(limits);
+    return {};
+  }
+  if (header_end - start > limits.max_header_bytes) return headersTooLarge(limits);
+
+  ParsedRequest request;
+  std::string_view head = data.substr(start, header_end - start);
+  const std::size_t line_end = head.find("\r\n");
+  if (auto failure = readRequestLine(head.substr(0, line_end), request)) return std::move(*failure);
+  head = line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
+
+  HeaderFields fields;
+  while (!head.empty()) {
+    const std::size_t end = head.find("\r\n");
+    const std::string_view field = head.substr(0, end);
+    head = end == std::string_view::npos ? std::string_view() : head.substr(end + 2);
+    if (auto failure = readHeaderField(field, request, fields)) return std::move(*failure);
+  }
+  return readBody(data, header_end + 4, limits, continue_sent, std::move(request), fields);
 }
 
 void appendResponse(std::string& out, int status, std::string_view content_type,

@@ -32,11 +32,15 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
+
+#include "server/file_descriptor.h"
+#include "server/http_message.h"
 
 namespace irsa::server {
 
@@ -88,40 +92,66 @@ class HttpsServer {
 
  private:
   struct Connection;  // one client connection's state, defined in the .cpp
+  // What serve() does after one step of a connection's state machine.
+  enum class Step {
+    kNext,   // go on with the connection's (new) phase
+    kYield,  // the connection is re-armed in epoll or closed: take the next event
+  };
 
+  std::string listen();
+  std::string createEventLoop();
   void run(std::size_t index);
+  void watchAndReap(const std::stop_token& stop);
   bool watchHandlers();  // true while some handler runs
   void acceptConnections();
+  void addConnection(FileDescriptor socket);
   void serve(Connection& connection);
+  Step handshake(Connection& connection);
+  Step writeResponse(Connection& connection);
+  Step discardBody(Connection& connection);
+  Step readRequest(Connection& connection);
+  void answer(Connection& connection, const ParsedRequest& request);
+  void reject(Connection& connection, const ParsedRequest& request);
+  Step receive(Connection& connection);
   bool arm(Connection& connection, bool want_write);
   // After an OpenSSL call returned `result` <= 0: re-arms the connection for the socket
   // readiness OpenSSL waits for (true), or false when the connection is broken.
   bool rearmAfter(Connection& connection, int result);
-  void close(Connection* connection);
+  void close(Connection& connection);
   void reapExpired();
+  void drain(std::chrono::milliseconds grace);
+  bool noConnectionsLeft();
+  void joinThreads();
 
   const HttpsServerOptions options_;
   SSL_CTX* const context_;
   const HttpHandler handler_;
-  int listen_fd_ = -1;
-  int epoll_fd_ = -1;
-  int wake_fd_ = -1;  // eventfd: readable means "threads, exit"
+  FileDescriptor listen_fd_;
+  FileDescriptor epoll_fd_;
+  FileDescriptor wake_fd_;  // eventfd: readable means "threads, exit"
   int port_ = 0;
   std::atomic<bool> stopping_{false};
-  std::vector<std::thread> threads_;
-  std::thread reaper_;
 
-  // The gate in front of epoll_wait: at most `allowance_` threads past it.
+  // The gate in front of epoll_wait: at most `allowance_` threads past it. Both counters
+  // are atomics so the fast path reads them without the lock; gate_mutex_ guards their
+  // changes that a waiter on gate_ must not miss (++/-- of past_gate_, raising allowance_).
   std::mutex gate_mutex_;
-  std::condition_variable gate_;
+  std::condition_variable gate_;  // waits under gate_mutex_
   std::atomic<std::size_t> past_gate_{0};
   std::atomic<std::size_t> allowance_{0};
-  std::size_t base_allowance_ = 0;
+  std::size_t base_allowance_ = 0;  // written by start() before any thread runs
   // Per thread: when its current handler call started (steady ms), 0 when not in one.
   std::unique_ptr<std::atomic<std::int64_t>[]> handler_started_;
 
+  // Guards connections_ (which connections exist), not what is in them: a Connection
+  // belongs to the thread serving its event, and the reaper reads only its atomics.
   std::mutex connections_mutex_;
-  std::unordered_set<Connection*> connections_;
+  // Keyed by the pointer registered in epoll; the value owns the connection.
+  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+
+  // Last: they stop (are joined) before the members above go away.
+  std::vector<std::jthread> threads_;
+  std::jthread reaper_;  // the handler watchdog and deadline reaper
 };
 
 }  // namespace irsa::server

@@ -4,10 +4,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
+#include "irsa/certs/generate.h"
 #include "irsa/kube/api_client.h"
+#include "irsa/status/result.h"
+#include "irsa/status/status.h"
 
 namespace irsa::certs {
 
@@ -41,12 +45,21 @@ class SelfSignedCertificates {
   bool ready() const { return ready_.load(); }
 
  private:
+  // The pair in the Secret, created or renewed there when missing or due (a create or
+  // update race is retried: the loser reads the winner's pair).
+  Result<WebhookCertificates> sharedCertificates();
+  kube::ApiResponse writeSecret(bool create, nlohmann::json& secret,
+                                const WebhookCertificates& certificates,
+                                const std::string& secret_path);
+  // Points every webhook of the MutatingWebhookConfiguration at `ca_certificate`.
+  Status updateCaBundle(const std::string& ca_certificate);
+
   kube::ApiClient& client_;
   const SelfSignedOptions options_;
   std::atomic<bool> ready_{false};
-  std::mutex mutex_;
-  std::condition_variable wakeup_;
-  bool stopping_ = false;
+  std::mutex mutex_;                // guards stopping_
+  std::condition_variable wakeup_;  // waits under mutex_ for stopping_
+  bool stopping_ = false;           // guarded by mutex_
   std::thread thread_;
 };
 

@@ -1,66 +1,21 @@
-#include "irsa/json/filtered_json.h"
+// The filtered parser: checks a whole JSON text and builds only what the filter keeps.
 
-#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 
+#include "irsa/json/filtered_json.h"
+#include "json/utf8.h"
+
 namespace irsa::json {
 
 using nlohmann::json;
 
-JsonFilter JsonFilter::all() {
-  JsonFilter filter;
-  filter.keep_all_ = true;
-  return filter;
-}
-
-JsonFilter& JsonFilter::member(std::string key) {
-  return member(std::move(key), JsonFilter());
-}
-
-JsonFilter& JsonFilter::member(std::string key, JsonFilter filter) {
-  members_.emplace_back(std::move(key), std::move(filter));
-  return *this;
-}
-
-JsonFilter& JsonFilter::membersWithPrefix(std::string prefix) {
-  prefix_ = std::move(prefix);
-  return *this;
-}
-
-JsonFilter& JsonFilter::elements(JsonFilter filter) {
-  element_ = std::make_shared<const JsonFilter>(std::move(filter));
-  return *this;
-}
-
-const JsonFilter* JsonFilter::forMember(std::string_view key) const {
-  if (keep_all_) return this;
-  for (const auto& [name, filter] : members_) {
-    if (name == key) return &filter;
-  }
-  if (prefix_ && key.substr(0, prefix_->size()) == *prefix_) {
-    static const JsonFilter kAll = all();
-    return &kAll;
-  }
-  return nullptr;
-}
-
 namespace {
 
-// Bytes that can appear unescaped in a string without further checks: printable ASCII
-// other than '"' and '\\'.
-constexpr std::array<bool, 256> plainStringBytes() {
-  std::array<bool, 256> table{};
-  for (int c = 0x20; c < 0x80; ++c) table[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
-  return table;
-}
-constexpr std::array<bool, 256> kPlain = plainStringBytes();
-
-bool isContinuation(unsigned char c) {
-  return c >= 0x80 && c <= 0xBF;
-}
+using utf8::kPlain;
+using utf8::validUtf8Length;
 
 void appendUtf8(std::string& out, std::uint32_t code_point) {
   if (code_point < 0x80) {
@@ -78,33 +33,6 @@ void appendUtf8(std::string& out, std::uint32_t code_point) {
     out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (code_point & 0x3F));
   }
-}
-
-// Length of the valid UTF-8 sequence starting at `text[i]` (a byte >= 0x80), or 0.
-std::size_t validUtf8Length(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
-  const unsigned char c = byte(0);
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    length = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    length = 3;
-    if (c == 0xE0) low = 0xA0;
-    if (c == 0xED) high = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    length = 4;
-    if (c == 0xF0) low = 0x90;
-    if (c == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (text.size() - i < length || byte(1) < low || byte(1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k) {
-    if (!isContinuation(byte(k))) return 0;
-  }
-  return length;
 }
 
 // Recursive descent over the text. `out == nullptr` means "check only": the common case
@@ -434,111 +362,6 @@ class Parser {
 
 FilteredJson parseFiltered(std::string_view text, const JsonFilter& filter, std::size_t max_depth) {
   return Parser(text, max_depth).run(filter);
-}
-
-void appendJsonString(std::string& out, std::string_view value) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t plain_from = 0;
-  std::size_t i = 0;
-  while (i < value.size()) {
-    const auto c = static_cast<unsigned char>(value[i]);
-    if (kPlain[c]) {
-      ++i;
-      continue;
-    }
-    if (c >= 0x80) {
-      if (const std::size_t length = validUtf8Length(value, i)) {
-        i += length;
-        continue;
-      }
-    }
-    out.append(value.data() + plain_from, i - plain_from);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (c >= 0x80) {
-          out += "\xEF\xBF\xBD";  // U+FFFD for a byte that starts no valid sequence
-        } else {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        }
-        break;
-    }
-    ++i;
-    plain_from = i;
-  }
-  out.append(value.data() + plain_from, value.size() - plain_from);
-  out += '"';
-}
-
-void appendJson(std::string& out, const json& value) {
-  switch (value.type()) {
-    case json::value_t::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& [key, member] : value.get_ref<const json::object_t&>()) {
-        if (!first) out += ',';
-        first = false;
-        appendJsonString(out, key);
-        out += ':';
-        appendJson(out, member);
-      }
-      out += '}';
-      return;
-    }
-    case json::value_t::array: {
-      out += '[';
-      bool first = true;
-      for (const json& element : value) {
-        if (!first) out += ',';
-        first = false;
-        appendJson(out, element);
-      }
-      out += ']';
-      return;
-    }
-    case json::value_t::string:
-      appendJsonString(out, value.get_ref<const std::string&>());
-      return;
-    case json::value_t::boolean:
-      out += value.get<bool>() ? "true" : "false";
-      return;
-    case json::value_t::number_integer:
-      out += std::to_string(value.get<std::int64_t>());
-      return;
-    case json::value_t::number_unsigned:
-      out += std::to_string(value.get<std::uint64_t>());
-      return;
-    case json::value_t::number_float:
-      // Rare in what this project writes; nlohmann's shortest round-trip form.
-      out += value.dump();
-      return;
-    default:  // null, discarded, binary
-      out += "null";
-      return;
-  }
 }
 
 }  // namespace irsa::json

@@ -180,13 +180,20 @@ TEST_F(CacheTest, RotatedTokenFileIsReReadAfterA401) {
 TEST_F(CacheTest, ServiceAccountCreatedJustBeforeThePodIsFoundWithinTheGracePeriod) {
   ServiceAccountCacheOptions options;
   options.lookup_grace_period = 2s;
-  startCache();
-  // Simulate the watch lagging: the object exists, the event has not been seen yet.
+  startCache(options);
+  // Simulate the watch lagging: the object exists, the event has not been seen yet, and
+  // every answer takes longer than the default grace period (100 ms), so only a lookup
+  // that waits for the configured 2 s finds it.
+  api_.setResponseDelay(400ms);
   api_.closeWatches();
   api_.put("serviceaccounts", "team", "fresh",
            {{"eks.amazonaws.com/role-arn", "arn:aws:iam::1:role/f"}});
+  const auto started = std::chrono::steady_clock::now();
   const auto found = cache_->find("team", "fresh");
   EXPECT_EQ(roleOf(found), "arn:aws:iam::1:role/f");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(cache_->stats().misses.load(), 1u);
+  EXPECT_EQ(cache_->stats().found_after_wait.load(), 1u);
 }
 
 TEST_F(CacheTest, MissingServiceAccountCostsAtMostTheGracePeriod) {
@@ -203,14 +210,38 @@ TEST_F(CacheTest, MissingServiceAccountCostsAtMostTheGracePeriod) {
 
 TEST_F(CacheTest, ConcurrentMissesForOneKeyShareOneGet) {
   ServiceAccountCacheOptions options;
-  options.lookup_grace_period = 300ms;
-  api_.setResponseDelay(0ms);
+  options.lookup_grace_period = 600ms;
   startCache(options);
+  // The GET stays in flight while all eight lookups arrive.
+  api_.setResponseDelay(300ms);
   const int gets_before = api_.getRequests();
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) threads.emplace_back([&] { cache_->find("team", "nobody"); });
   for (auto& thread : threads) thread.join();
-  EXPECT_LE(api_.getRequests() - gets_before, 2);
+  EXPECT_EQ(cache_->stats().misses.load(), 8u);
+  EXPECT_EQ(cache_->stats().direct_gets.load(), 1u);
+  EXPECT_EQ(api_.getRequests() - gets_before, 1);
+}
+
+TEST_F(CacheTest, MissesBeyondTheGetQueueAreAnsweredAtOnce) {
+  ServiceAccountCacheOptions options;
+  options.lookup_grace_period = 300ms;
+  options.miss_workers = 1;
+  options.miss_queue = 1;
+  startCache(options);
+  // Every GET takes far longer than the grace period: the one worker stays busy with the
+  // first miss while the second waits in the queue.
+  api_.setResponseDelay(1500ms);
+  std::thread first([&] { EXPECT_FALSE(cache_->find("team", "first").has_value()); });
+  ASSERT_TRUE(eventually([&] { return cache_->stats().direct_gets.load() == 1; }));
+  EXPECT_FALSE(cache_->find("team", "queued").has_value()) << "queued, then the grace ran out";
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(cache_->find("team", "refused").has_value());
+  const auto took = std::chrono::steady_clock::now() - started;
+  first.join();
+  EXPECT_EQ(cache_->stats().refused_misses.load(), 1u);
+  EXPECT_LT(took, 300ms) << "a refused miss does not wait for the grace period";
+  EXPECT_EQ(cache_->stats().misses.load(), 3u);
 }
 
 TEST_F(CacheTest, HundredThousandServiceAccounts) {

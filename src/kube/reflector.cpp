@@ -64,9 +64,8 @@ Reflector::~Reflector() {
 }
 
 void Reflector::start() {
-  thread_ = concurrency::StoppableThread(
-      "reflector " + options_.collection_path,
-      [this](const std::stop_token& stop) { run(stop); });
+  thread_ = concurrency::StoppableThread("reflector " + options_.collection_path,
+                                         [this](const std::stop_token& stop) { run(stop); });
 }
 
 void Reflector::stop() {

@@ -159,9 +159,9 @@ Result<ServiceAccountCache::RecordFuture> ServiceAccountCache::directGet(
     std::optional<ServiceAccountRecord> result;
     // Guarded here, not only by the executor: the promise and in_flight_ must be settled
     // even when the GET throws, or every later miss of this key would wait on it.
-    concurrency::runGuarded("ServiceAccount GET " + key,
-                            [&] { result = fetch(namespace_name, name); })
-        .ignore();  // logged and counted by the barrier; the miss stays a miss
+    concurrency::runGuarded("ServiceAccount GET " + key, [&] {
+      result = fetch(namespace_name, name);
+    }).ignore();  // logged and counted by the barrier; the miss stays a miss
     promise->set_value(result);
     {
       concurrency::MutexLock inner(in_flight_mutex_);
@@ -183,8 +183,8 @@ std::optional<ServiceAccountRecord> ServiceAccountCache::find(const std::string&
   const Result<RecordFuture> get = directGet(namespace_name, name);
   if (!get.ok()) {
     stats_.refused_misses.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("ServiceAccount {}/{} answered as not found without a lookup: {}",
-                 namespace_name, name, get.status().message());
+    spdlog::warn("ServiceAccount {}/{} answered as not found without a lookup: {}", namespace_name,
+                 name, get.status().message());
     return std::nullopt;
   }
   while (true) {

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "irsa/concurrency/manual_clock.h"
 #include "irsa/kube/config_map_watch.h"
 #include "irsa/kube/instance_metadata.h"
 #include "support/fake_api_server.h"
@@ -45,10 +46,11 @@ class CacheTest : public ::testing::Test {
   }
 
   void startCache(ServiceAccountCacheOptions options = {},
-                  std::chrono::milliseconds sync_timeout = 5s) {
+                  std::chrono::milliseconds sync_timeout = 5s,
+                  concurrency::Clock& clock = concurrency::systemClock()) {
     options.resync_period = options.resync_period == 60000ms ? 0ms : options.resync_period;
     client_ = std::make_unique<ApiClient>(clientConfig(), 1000, 1000);
-    cache_ = std::make_unique<ServiceAccountCache>(*client_, options);
+    cache_ = std::make_unique<ServiceAccountCache>(*client_, options, clock);
     cache_->start();
     const auto started = std::chrono::steady_clock::now();
     ASSERT_TRUE(eventually([&] { return cache_->synced(); }, sync_timeout)) << cache_->lastError();
@@ -205,6 +207,28 @@ TEST_F(CacheTest, MissingServiceAccountCostsAtMostTheGracePeriod) {
   const auto took = std::chrono::steady_clock::now() - started;
   EXPECT_GE(took, 140ms);
   EXPECT_LT(took, 2s) << "bounded by the grace period, not by API timeouts";
+  EXPECT_EQ(cache_->stats().misses.load(), 1u);
+}
+
+TEST_F(CacheTest, AMissEndsExactlyWhenTheGracePeriodHasPassedOnTheCacheClock) {
+  concurrency::ManualClock clock;
+  ServiceAccountCacheOptions options;
+  options.lookup_grace_period = 150ms;
+  startCache(options, 5s, clock);
+  std::atomic<bool> done{false};
+  std::optional<ServiceAccountRecord> found;
+  std::thread lookup([&] {
+    found = cache_->find("team", "ghost");
+    done = true;
+  });
+  // The GET answers 404; the lookup goes on waiting on the clock for the watch.
+  ASSERT_TRUE(clock.awaitWaitsBegun(1));
+  ASSERT_TRUE(eventually([&] { return api_.getRequests() >= 1; }));
+  clock.advance(149ms);
+  EXPECT_FALSE(done.load()) << "1 ms of the grace period is left";
+  clock.advance(1ms);
+  lookup.join();
+  EXPECT_FALSE(found.has_value());
   EXPECT_EQ(cache_->stats().misses.load(), 1u);
 }
 

@@ -1,13 +1,7 @@
 #include "irsa/identity/pod_identity_file.h"
 
-#include <poll.h>
 #include <spdlog/spdlog.h>
-#include <sys/eventfd.h>
-#include <sys/inotify.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -36,91 +30,73 @@ std::variant<PodIdentitySet, PodIdentityFileError> parsePodIdentityFile(const st
   return identities;
 }
 
-PodIdentityFile::PodIdentityFile(std::string path) : path_(std::move(path)) {}
+PodIdentityFile::PodIdentityFile(std::string path, concurrency::Clock& clock)
+    : path_(std::move(path)), clock_(clock) {}
 
 PodIdentityFile::~PodIdentityFile() {
-  if (stop_fd_ >= 0) {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto written = ::write(stop_fd_, &one, sizeof one);
-  }
-  if (watcher_.joinable()) watcher_.join();
-  if (inotify_fd_ >= 0) ::close(inotify_fd_);
-  if (stop_fd_ >= 0) ::close(stop_fd_);
+  if (watcher_) watcher_->stop();
 }
 
-std::string PodIdentityFile::signature() const {
-  struct stat info {};
-  if (::stat(path_.c_str(), &info) != 0) return "missing";
-  return std::to_string(info.st_ino) + ":" + std::to_string(info.st_size) + ":" +
-         std::to_string(info.st_mtim.tv_sec) + "." + std::to_string(info.st_mtim.tv_nsec);
-}
-
-bool PodIdentityFile::reload() {
-  const std::string current_signature = signature();
+Result<std::size_t> PodIdentityFile::loadNow() {
+  // Taken before reading: a change made while reading is seen by the next check.
+  const std::string signature = concurrency::fileSignature({path_});
   std::string text;
-  if (current_signature != "missing") {
+  if (signature != "missing") {
     std::ifstream in(path_);
     std::ostringstream content;
     content << in.rdbuf();
     text = content.str();
   }
   auto parsed = parsePodIdentityFile(text);
-  std::lock_guard lock(mutex_);
-  loaded_signature_ = current_signature;
+  concurrency::MutexLock lock(mutex_);
+  loaded_signature_ = signature;
   if (auto* error = std::get_if<PodIdentityFileError>(&parsed)) {
-    spdlog::error("Pod Identity file {} is malformed ({}); keeping the previous {} identities",
-                  path_, error->message, identities_->size());
+    return invalidArgument(path_ + " is malformed (" + error->message + "); keeping the previous " +
+                           std::to_string(identities_->size()) + " identities");
+  }
+  identities_ = std::make_shared<const PodIdentitySet>(std::move(std::get<PodIdentitySet>(parsed)));
+  return identities_->size();
+}
+
+bool PodIdentityFile::reload() {
+  const Result<std::size_t> loaded = loadNow();
+  if (!loaded.ok()) {
+    spdlog::error("Pod Identity file {}", loaded.status().message());
     return false;
   }
-  auto identities =
-      std::make_shared<const PodIdentitySet>(std::move(std::get<PodIdentitySet>(parsed)));
-  spdlog::info("Pod Identity file {} loaded: {} identities", path_, identities->size());
-  identities_ = std::move(identities);
+  spdlog::info("Pod Identity file {} loaded: {} identities", path_, *loaded);
   return true;
 }
 
 void PodIdentityFile::watch() {
-  inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
-  const std::string directory = std::filesystem::path(path_).parent_path().string();
-  if (inotify_fd_ >= 0 &&
-      ::inotify_add_watch(inotify_fd_, directory.empty() ? "." : directory.c_str(),
-                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE) <
-          0) {
-    spdlog::warn("cannot watch {} with inotify; polling it instead", directory);
+  watcher_ = std::make_unique<concurrency::FileWatcher>(
+      "Pod Identity file", concurrency::FileWatcherOptions{{path_}, std::chrono::seconds(2), true},
+      [this]() -> Result<std::string> {
+        const Result<std::size_t> loaded = loadNow();
+        if (!loaded.ok()) return loaded.status();
+        return std::to_string(*loaded) + " identities";
+      },
+      clock_);
+  std::string signature;
+  {
+    concurrency::MutexLock lock(mutex_);
+    signature = loaded_signature_;
   }
-  watcher_ = std::thread([this] {
-    while (true) {
-      pollfd fds[2] = {{stop_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
-      const int ready = ::poll(fds, inotify_fd_ >= 0 ? 2 : 1, 2000);
-      if (ready > 0 && (fds[0].revents & POLLIN) != 0) return;
-      if (ready > 0 && (fds[1].revents & POLLIN) != 0) {
-        char buffer[4096];
-        while (::read(inotify_fd_, buffer, sizeof buffer) > 0) {
-        }
-      }
-      bool changed = false;
-      {
-        std::lock_guard lock(mutex_);
-        changed = signature() != loaded_signature_;
-      }
-      if (changed) reload();
-    }
-  });
+  watcher_->start(signature);
 }
 
 bool PodIdentityFile::contains(const std::string& namespace_name,
                                const std::string& service_account) const {
   std::shared_ptr<const PodIdentitySet> identities;
   {
-    std::lock_guard lock(mutex_);
+    concurrency::MutexLock lock(mutex_);
     identities = identities_;
   }
   return identities->count({namespace_name, service_account}) > 0;
 }
 
 std::size_t PodIdentityFile::size() const {
-  std::lock_guard lock(mutex_);
+  concurrency::MutexLock lock(mutex_);
   return identities_->size();
 }
 

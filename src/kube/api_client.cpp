@@ -57,7 +57,7 @@ ApiClient::~ApiClient() {
 }
 
 std::string ApiClient::bearerToken(bool force_refresh) {
-  std::lock_guard lock(token_mutex_);
+  concurrency::MutexLock lock(token_mutex_);
   const auto now = std::chrono::steady_clock::now();
   if (config_.exec) {
     const bool expired =
@@ -102,7 +102,7 @@ std::unique_ptr<httplib::ClientImpl> ApiClient::connect(std::chrono::seconds rea
     std::string certificate_pem = config_.client_certificate_pem;
     std::string key_pem = config_.client_key_pem;
     {
-      std::lock_guard lock(token_mutex_);
+      concurrency::MutexLock lock(token_mutex_);
       if (!exec_client_certificate_pem_.empty()) {
         certificate_pem = exec_client_certificate_pem_;
         key_pem = exec_client_key_pem_;
@@ -145,7 +145,7 @@ std::unique_ptr<httplib::ClientImpl> ApiClient::connect(std::chrono::seconds rea
 
 std::unique_ptr<httplib::ClientImpl> ApiClient::takeConnection() {
   {
-    std::lock_guard lock(pool_mutex_);
+    concurrency::MutexLock lock(pool_mutex_);
     if (!idle_.empty()) {
       auto connection = std::move(idle_.back());
       idle_.pop_back();
@@ -156,7 +156,7 @@ std::unique_ptr<httplib::ClientImpl> ApiClient::takeConnection() {
 }
 
 void ApiClient::returnConnection(std::unique_ptr<httplib::ClientImpl> connection) {
-  std::lock_guard lock(pool_mutex_);
+  concurrency::MutexLock lock(pool_mutex_);
   if (idle_.size() < 8) idle_.push_back(std::move(connection));
 }
 
@@ -196,7 +196,7 @@ ApiResponse ApiClient::send(const std::string& method, const std::string& path,
       response = {0, {}, config_.server + ": " + httplib::to_string(result.error())};
       // After an API server restart every pooled keep-alive connection is dead: drop them
       // all so the retry opens a fresh one.
-      std::lock_guard lock(pool_mutex_);
+      concurrency::MutexLock lock(pool_mutex_);
       idle_.clear();
       continue;
     }
@@ -222,14 +222,14 @@ ApiResponse ApiClient::request(const std::string& method, const std::string& pat
 
 ApiResponse ApiClient::stream(const std::string& path,
                               const std::function<bool(std::string_view)>& on_data,
-                              std::chrono::seconds read_timeout, const std::atomic<bool>& cancel) {
+                              std::chrono::seconds read_timeout, const std::stop_token& cancel) {
   limiter_.acquire();
   auto connection = connect(read_timeout);
   {
     // cancelStreams() stops only registered streams; one that registers after it ran sees
-    // the cancel flag here instead (the caller sets it before calling cancelStreams()).
-    std::lock_guard lock(pool_mutex_);
-    if (cancel.load()) return {0, {}, "cancelled"};
+    // the stop request here instead (the caller requests it before calling cancelStreams()).
+    concurrency::MutexLock lock(pool_mutex_);
+    if (cancel.stop_requested()) return {0, {}, "cancelled"};
     streaming_.push_back(connection.get());
   }
   httplib::Headers headers = {{"Accept", "application/json"}, {"User-Agent", "irsa-webhook"}};
@@ -244,10 +244,10 @@ ApiResponse ApiClient::stream(const std::string& path,
         status = response.status;
         // A stop that came while this request was still connecting could not shut its
         // socket down; stop here rather than wait for the first event.
-        return !cancel.load();
+        return !cancel.stop_requested();
       },
       [&](const char* data, std::size_t length) {
-        if (cancel.load()) return false;
+        if (cancel.stop_requested()) return false;
         if (status < 200 || status >= 300) {
           if (error_body.size() < 65536) error_body.append(data, length);
           return true;
@@ -255,17 +255,17 @@ ApiResponse ApiClient::stream(const std::string& path,
         return on_data(std::string_view(data, length));
       });
   {
-    std::lock_guard lock(pool_mutex_);
+    concurrency::MutexLock lock(pool_mutex_);
     std::erase(streaming_, connection.get());
   }
   if (status == 401) bearerToken(true);
   if (status != 0) return {status, std::move(error_body), {}};
-  if (!result && !cancel.load()) stats_.errors.fetch_add(1, std::memory_order_relaxed);
+  if (!result && !cancel.stop_requested()) stats_.errors.fetch_add(1, std::memory_order_relaxed);
   return {0, {}, result ? std::string() : httplib::to_string(result.error())};
 }
 
 void ApiClient::cancelStreams() {
-  std::lock_guard lock(pool_mutex_);
+  concurrency::MutexLock lock(pool_mutex_);
   for (httplib::ClientImpl* connection : streaming_) connection->stop();
 }
 

@@ -13,7 +13,7 @@ RateLimiter::RateLimiter(double qps, int burst)
 
 std::chrono::steady_clock::duration RateLimiter::reserve(
     std::chrono::steady_clock::duration max_wait, bool& granted) {
-  std::lock_guard lock(mutex_);
+  concurrency::MutexLock lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
   tokens_ = std::min(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * qps_);
   last_ = now;

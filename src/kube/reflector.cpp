@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "irsa/concurrency/exception_barrier.h"
 #include "kube/watch_stream.h"
 
 namespace irsa::kube {
@@ -49,8 +50,10 @@ json::JsonFilter eventFields(const json::JsonFilter& object_fields) {
 
 }  // namespace
 
-Reflector::Reflector(ApiClient& client, ReflectorOptions options, ReflectorSink& sink)
+Reflector::Reflector(ApiClient& client, ReflectorOptions options, ReflectorSink& sink,
+                     concurrency::Clock& clock)
     : client_(client),
+      clock_(clock),
       options_(std::move(options)),
       page_fields_(pageFields(options_.object_fields)),
       event_fields_(eventFields(options_.object_fields)),
@@ -61,35 +64,32 @@ Reflector::~Reflector() {
 }
 
 void Reflector::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = concurrency::StoppableThread("reflector " + options_.collection_path,
+                                         [this](const std::stop_token& stop) { run(stop); });
 }
 
 void Reflector::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wakeup_.notify_all();
+  // The stop request comes first: a watch that opens after cancelStreams() sees it.
+  thread_.requestStop();
   client_.cancelStreams();
-  if (thread_.joinable()) thread_.join();
+  thread_.stop();
 }
 
 std::string Reflector::lastError() const {
-  std::lock_guard lock(mutex_);
+  concurrency::MutexLock lock(mutex_);
   return last_error_;
 }
 
 void Reflector::setError(std::string error) {
-  std::lock_guard lock(mutex_);
+  concurrency::MutexLock lock(mutex_);
   last_error_ = std::move(error);
 }
 
-void Reflector::sleepFor(std::chrono::milliseconds duration) {
-  std::unique_lock lock(mutex_);
-  wakeup_.wait_for(lock, duration, [this] { return stopping_.load(); });
+bool Reflector::resyncDue() const {
+  return options_.resync_period.count() > 0 && clock_.now() - listed_at_ > options_.resync_period;
 }
 
-bool Reflector::list() {
+bool Reflector::list(const std::stop_token& stop) {
   std::string continue_token;
   std::string resource_version;
   bool begun = false;
@@ -100,7 +100,7 @@ bool Reflector::list() {
     if (!continue_token.empty()) path += "&continue=" + urlEncode(continue_token);
     const ApiResponse response = client_.get(
         path, continue_token.empty() ? ApiClient::RateLimit::kApply : ApiClient::RateLimit::kSkip);
-    if (stopping_) return false;
+    if (stop.stop_requested()) return false;
     if (!response.ok()) {
       // 410 here means the continue token expired mid-list: start the list over.
       setError("LIST " + options_.collection_path + ": " +
@@ -124,14 +124,14 @@ bool Reflector::list() {
   } while (!continue_token.empty());
   sink_.endList();
   resource_version_ = resource_version;
-  listed_at_ = std::chrono::steady_clock::now();
+  listed_at_ = clock_.now();
   stats_.lists.fetch_add(1, std::memory_order_relaxed);
   synced_ = true;
   setError({});
   return true;
 }
 
-Reflector::WatchEnd Reflector::watch() {
+Reflector::WatchEnd Reflector::watch(const std::stop_token& stop) {
   // A server-side timeout spreads watch restarts of many replicas over time.
   thread_local std::mt19937 generator{std::random_device{}()};
   const int timeout_seconds = std::uniform_int_distribution<int>(240, 360)(generator);
@@ -165,71 +165,89 @@ Reflector::WatchEnd Reflector::watch() {
       stats_.events.fetch_add(1, std::memory_order_relaxed);
       sink_.event(type, object);
     }
-    return !stopping_.load() &&
-           !(options_.resync_period.count() > 0 &&
-             std::chrono::steady_clock::now() - listed_at_ > options_.resync_period);
+    return !stop.stop_requested() && !resyncDue();
   });
   const ApiResponse response = client_.stream(
       path, [&](std::string_view data) { return parser.feed(data); },
-      std::chrono::seconds(timeout_seconds + 30), stopping_);
-  if (stopping_) return WatchEnd::kStopped;
+      std::chrono::seconds(timeout_seconds + 30), stop);
+  if (stop.stop_requested()) return WatchEnd::kStopped;
+  return watchEnd(response, parser.malformed(), end);
+}
+
+Reflector::WatchEnd Reflector::watchEnd(const ApiResponse& response, bool malformed,
+                                        WatchEnd from_events) {
   if (response.status == 410) return WatchEnd::kRelist;
   if (response.status != 0 && (response.status < 200 || response.status >= 300)) {
     setError("WATCH " + options_.collection_path + ": HTTP " + std::to_string(response.status));
     stats_.failures.fetch_add(1, std::memory_order_relaxed);
     return WatchEnd::kResume;
   }
-  if (parser.malformed()) {
+  if (malformed) {
     setError("WATCH " + options_.collection_path + ": malformed event in stream");
     return WatchEnd::kRelist;
   }
-  if (!response.error.empty() && end == WatchEnd::kResume) {
+  if (!response.error.empty() && from_events == WatchEnd::kResume) {
     setError("WATCH " + options_.collection_path + ": " + response.error);
   }
-  if (options_.resync_period.count() > 0 &&
-      std::chrono::steady_clock::now() - listed_at_ > options_.resync_period) {
-    return WatchEnd::kRelist;
-  }
-  return end;
+  if (resyncDue()) return WatchEnd::kRelist;
+  return from_events;
 }
 
-void Reflector::run() {
-  std::chrono::milliseconds backoff = options_.min_backoff;
-  bool need_list = true;
-  while (!stopping_) {
-    if (need_list) {
-      if (!list()) {
-        if (stopping_) return;
-        stats_.failures.fetch_add(1, std::memory_order_relaxed);
-        spdlog::warn("{}; retrying in about {} ms", lastError(), backoff.count());
-        sleepFor(jittered(backoff));
-        backoff = std::min(backoff * 2, options_.max_backoff);
-        continue;
-      }
-      need_list = false;
-      backoff = options_.min_backoff;
-    }
-    const auto watch_started = std::chrono::steady_clock::now();
-    const WatchEnd end = watch();
-    if (end == WatchEnd::kStopped || stopping_) return;
-    stats_.watch_restarts.fetch_add(1, std::memory_order_relaxed);
-    if (end == WatchEnd::kRelist) {
-      spdlog::info("re-listing {} ({})", options_.collection_path,
-                   lastError().empty() ? "resync period" : lastError());
-      need_list = true;
-      continue;
-    }
-    // A watch that ran for a while was healthy: resume quickly. One that failed at once
-    // backs off so an unavailable API server is not hammered.
-    if (std::chrono::steady_clock::now() - watch_started > std::chrono::seconds(10)) {
-      backoff = options_.min_backoff;
-    } else {
-      if (!lastError().empty())
-        spdlog::warn("{}; retrying in about {} ms", lastError(), backoff.count());
-      sleepFor(jittered(backoff));
-      backoff = std::min(backoff * 2, options_.max_backoff);
+void Reflector::backOff(Loop& loop, const std::stop_token& stop) {
+  clock_.sleepFor(stop, jittered(loop.backoff));
+  loop.backoff = std::min(loop.backoff * 2, options_.max_backoff);
+}
+
+void Reflector::run(const std::stop_token& stop) {
+  Loop loop{options_.min_backoff};
+  while (!stop.stop_requested()) {
+    bool go_on = true;
+    const Status turned = concurrency::runGuarded("reflector " + options_.collection_path,
+                                                  [&] { go_on = turn(loop, stop); });
+    if (!go_on) return;
+    if (!turned.ok()) {
+      // The barrier logged it; what the sink holds may be half-updated: list afresh.
+      stats_.failures.fetch_add(1, std::memory_order_relaxed);
+      setError(turned.message());
+      loop.need_list = true;
+      backOff(loop, stop);
     }
   }
+}
+
+// One LIST or one WATCH, and the backoff after it. False when stopping.
+bool Reflector::turn(Loop& loop, const std::stop_token& stop) {
+  if (loop.need_list) {
+    if (!list(stop)) {
+      if (stop.stop_requested()) return false;
+      stats_.failures.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("{}; retrying in about {} ms", lastError(), loop.backoff.count());
+      backOff(loop, stop);
+      return true;
+    }
+    loop.need_list = false;
+    loop.backoff = options_.min_backoff;
+  }
+  const auto watch_started = clock_.now();
+  const WatchEnd end = watch(stop);
+  if (end == WatchEnd::kStopped || stop.stop_requested()) return false;
+  stats_.watch_restarts.fetch_add(1, std::memory_order_relaxed);
+  if (end == WatchEnd::kRelist) {
+    spdlog::info("re-listing {} ({})", options_.collection_path,
+                 lastError().empty() ? "resync period" : lastError());
+    loop.need_list = true;
+    return true;
+  }
+  // A watch that ran for a while was healthy: resume quickly. One that failed at once
+  // backs off so an unavailable API server is not hammered.
+  if (clock_.now() - watch_started > std::chrono::seconds(10)) {
+    loop.backoff = options_.min_backoff;
+  } else {
+    if (!lastError().empty())
+      spdlog::warn("{}; retrying in about {} ms", lastError(), loop.backoff.count());
+    backOff(loop, stop);
+  }
+  return true;
 }
 
 }  // namespace irsa::kube

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "irsa/concurrency/exception_barrier.h"
+
 namespace irsa::kube {
 namespace {
 
@@ -24,10 +26,13 @@ ReflectorOptions reflectorOptions(const ServiceAccountCacheOptions& options) {
 
 }  // namespace
 
-ServiceAccountCache::ServiceAccountCache(ApiClient& client, ServiceAccountCacheOptions options)
+ServiceAccountCache::ServiceAccountCache(ApiClient& client, ServiceAccountCacheOptions options,
+                                         concurrency::Clock& clock)
     : client_(client),
       options_(std::move(options)),
-      reflector_(client, reflectorOptions(options_), *this) {}
+      clock_(clock),
+      misses_("ServiceAccount GET", options_.miss_workers, options_.miss_queue),
+      reflector_(client, reflectorOptions(options_), *this, clock) {}
 
 ServiceAccountCache::~ServiceAccountCache() {
   stop();
@@ -39,12 +44,7 @@ void ServiceAccountCache::start() {
 
 void ServiceAccountCache::stop() {
   reflector_.stop();
-  std::vector<std::future<void>> pending;
-  {
-    std::lock_guard lock(waiters_mutex_);
-    pending.swap(background_);
-  }
-  for (auto& task : pending) task.wait();
+  misses_.stop();
 }
 
 ServiceAccountCache::Shard& ServiceAccountCache::shardFor(const std::string& key) {
@@ -92,20 +92,20 @@ void ServiceAccountCache::endList() {
   std::size_t total = 0;
   for (std::size_t i = 0; i < kShards; ++i) {
     {
-      std::unique_lock lock(shards_[i].mutex);
+      concurrency::WriterLock lock(shards_[i].mutex);
       shards_[i].records.swap(listing_[i]);
       total += shards_[i].records.size();
     }
     listing_[i].clear();  // the previous state, freed outside the lock
   }
   spdlog::info("ServiceAccount cache synced: {} ServiceAccounts", total);
-  notifyWaiters();
+  arrivals_.notify();
 }
 
 void ServiceAccountCache::upsert(ServiceAccountRecord record) {
   std::string key = keyOf(record.namespace_name, record.name);
   Shard& shard = shardFor(key);
-  std::unique_lock lock(shard.mutex);
+  concurrency::WriterLock lock(shard.mutex);
   shard.records[std::move(key)] = std::move(record);
 }
 
@@ -115,63 +115,62 @@ void ServiceAccountCache::event(const std::string& type, const nlohmann::json& o
   if (type == "DELETED") {
     const std::string key = keyOf(record->namespace_name, record->name);
     Shard& shard = shardFor(key);
-    std::unique_lock lock(shard.mutex);
+    concurrency::WriterLock lock(shard.mutex);
     shard.records.erase(key);
     return;
   }
   upsert(std::move(*record));
-  notifyWaiters();
-}
-
-void ServiceAccountCache::notifyWaiters() {
-  {
-    std::lock_guard lock(waiters_mutex_);
-    ++generation_;
-  }
-  arrived_.notify_all();
+  arrivals_.notify();
 }
 
 std::optional<ServiceAccountRecord> ServiceAccountCache::peek(const std::string& namespace_name,
                                                               const std::string& name) const {
   const std::string key = keyOf(namespace_name, name);
   const Shard& shard = shardFor(key);
-  std::shared_lock lock(shard.mutex);
+  concurrency::ReaderLock lock(shard.mutex);
   const auto it = shard.records.find(key);
   if (it == shard.records.end()) return std::nullopt;
   return it->second;
 }
 
-std::shared_future<std::optional<ServiceAccountRecord>> ServiceAccountCache::directGet(
+std::optional<ServiceAccountRecord> ServiceAccountCache::fetch(const std::string& namespace_name,
+                                                               const std::string& name) {
+  // Misses share the client's rate limit; when it is exhausted the watch must do.
+  stats_.direct_gets.fetch_add(1, std::memory_order_relaxed);
+  const ApiResponse response =
+      client_.get("/api/v1/namespaces/" + namespace_name + "/serviceaccounts/" + name);
+  if (!response.ok()) return std::nullopt;
+  const auto object = nlohmann::json::parse(response.body, nullptr, false);
+  if (object.is_discarded() || !object.is_object()) return std::nullopt;
+  auto result = toRecord(object);
+  // Only fill a gap: an entry the watch already wrote is at least as fresh.
+  if (result && !peek(namespace_name, name)) upsert(*result);
+  return result;
+}
+
+Result<ServiceAccountCache::RecordFuture> ServiceAccountCache::directGet(
     const std::string& namespace_name, const std::string& name) {
   const std::string key = keyOf(namespace_name, name);
-  std::lock_guard lock(waiters_mutex_);
+  concurrency::MutexLock lock(in_flight_mutex_);
   if (auto it = in_flight_.find(key); it != in_flight_.end()) return it->second;
   auto promise = std::make_shared<std::promise<std::optional<ServiceAccountRecord>>>();
-  std::shared_future<std::optional<ServiceAccountRecord>> future = promise->get_future().share();
-  in_flight_[key] = future;
-  // Finished tasks are dropped here so the list does not grow with every miss.
-  std::erase_if(background_, [](std::future<void>& task) {
-    return task.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
-  });
-  background_.push_back(std::async(std::launch::async, [this, namespace_name, name, key, promise] {
+  RecordFuture future = promise->get_future().share();
+  const Status queued = misses_.submit([this, namespace_name, name, key, promise] {
     std::optional<ServiceAccountRecord> result;
-    // Misses share the client's rate limit; when it is exhausted the watch must do.
-    stats_.direct_gets.fetch_add(1, std::memory_order_relaxed);
-    const ApiResponse response =
-        client_.get("/api/v1/namespaces/" + namespace_name + "/serviceaccounts/" + name);
-    if (response.ok()) {
-      const auto object = nlohmann::json::parse(response.body, nullptr, false);
-      if (!object.is_discarded() && object.is_object()) result = toRecord(object);
-      // Only fill a gap: an entry the watch already wrote is at least as fresh.
-      if (result && !peek(namespace_name, name)) upsert(*result);
-    }
+    // Guarded here, not only by the executor: the promise and in_flight_ must be settled
+    // even when the GET throws, or every later miss of this key would wait on it.
+    concurrency::runGuarded("ServiceAccount GET " + key, [&] {
+      result = fetch(namespace_name, name);
+    }).ignore();  // logged and counted by the barrier; the miss stays a miss
     promise->set_value(result);
     {
-      std::lock_guard inner(waiters_mutex_);
+      concurrency::MutexLock inner(in_flight_mutex_);
       in_flight_.erase(key);
     }
-    if (result) notifyWaiters();
-  }));
+    if (result) arrivals_.notify();
+  });
+  if (!queued.ok()) return queued;
+  in_flight_[key] = future;
   return future;
 }
 
@@ -180,33 +179,35 @@ std::optional<ServiceAccountRecord> ServiceAccountCache::find(const std::string&
   if (auto record = peek(namespace_name, name)) return record;
   stats_.misses.fetch_add(1, std::memory_order_relaxed);
   if (options_.lookup_grace_period.count() <= 0) return std::nullopt;
-  const auto deadline = std::chrono::steady_clock::now() + options_.lookup_grace_period;
-  auto get = directGet(namespace_name, name);
-  std::unique_lock lock(waiters_mutex_);
+  const auto deadline = clock_.now() + options_.lookup_grace_period;
+  const Result<RecordFuture> get = directGet(namespace_name, name);
+  if (!get.ok()) {
+    stats_.refused_misses.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("ServiceAccount {}/{} answered as not found without a lookup: {}", namespace_name,
+                 name, get.status().message());
+    return std::nullopt;
+  }
   while (true) {
-    lock.unlock();
+    // Read before checking, so an arrival between the check and the wait is not lost.
+    const std::uint64_t seen = arrivals_.generation();
     if (auto record = peek(namespace_name, name)) {
       stats_.found_after_wait.fetch_add(1, std::memory_order_relaxed);
       return record;
     }
-    if (get.wait_for(std::chrono::seconds(0)) == std::future_status::ready && get.get()) {
+    if (get->wait_for(std::chrono::seconds(0)) == std::future_status::ready && get->get()) {
       stats_.found_after_wait.fetch_add(1, std::memory_order_relaxed);
-      return get.get();
+      return get->get();
     }
-    lock.lock();
-    const std::uint64_t seen = generation_;
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    if (clock_.now() >= deadline) return std::nullopt;
     // Woken by a watch event, a list, or a direct GET that found it.
-    arrived_.wait_until(
-        lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(5)),
-        [&] { return generation_ != seen; });
+    clock_.waitUntil({}, deadline, arrivals_, seen);
   }
 }
 
 std::size_t ServiceAccountCache::size() const {
   std::size_t total = 0;
   for (const Shard& shard : shards_) {
-    std::shared_lock lock(shard.mutex);
+    concurrency::ReaderLock lock(shard.mutex);
     total += shard.records.size();
   }
   return total;
@@ -218,7 +219,7 @@ std::string ServiceAccountCache::dumpJson() const {
   out["lastError"] = lastError();
   nlohmann::json accounts = nlohmann::json::array();
   for (const Shard& shard : shards_) {
-    std::shared_lock lock(shard.mutex);
+    concurrency::ReaderLock lock(shard.mutex);
     for (const auto& [key, record] : shard.records) {
       nlohmann::json annotations = nlohmann::json::object();
       for (const auto& [k, v] : record.annotations) annotations[k] = v;

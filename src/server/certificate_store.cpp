@@ -3,7 +3,6 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <fstream>
 #include <optional>
@@ -47,36 +46,23 @@ std::string openSslReason() {
 
 }  // namespace
 
-CertificateStore::CertificateStore(std::string certificate_path, std::string key_path)
-    : certificate_path_(std::move(certificate_path)), key_path_(std::move(key_path)) {}
+CertificateStore::CertificateStore(std::string certificate_path, std::string key_path,
+                                   concurrency::Clock& clock)
+    : certificate_path_(std::move(certificate_path)),
+      key_path_(std::move(key_path)),
+      clock_(clock) {}
 
 CertificateStore::~CertificateStore() {
-  {
-    std::lock_guard lock(watch_mutex_);
-    stopping_ = true;
-  }
-  watch_wakeup_.notify_all();
-  if (watcher_.joinable()) watcher_.join();
+  if (watcher_) watcher_->stop();
 }
 
-std::string CertificateStore::fileSignature() const {
-  std::string signature;
-  for (const std::string& path : {certificate_path_, key_path_}) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) return "missing";
-    signature += std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino) + ":" +
-                 std::to_string(info.st_size) + ":" + std::to_string(info.st_mtim.tv_sec) + "." +
-                 std::to_string(info.st_mtim.tv_nsec) + ";";
-  }
-  return signature;
-}
-
-std::string CertificateStore::load() {
-  const std::string signature = fileSignature();
+Status CertificateStore::loadNow() {
+  // Taken before reading: a change made while reading is seen by the next check.
+  const std::string signature = concurrency::fileSignature({certificate_path_, key_path_});
   const auto certificate_pem = readFile(certificate_path_);
-  if (!certificate_pem) return "cannot read certificate file " + certificate_path_;
+  if (!certificate_pem) return notFound("cannot read certificate file " + certificate_path_);
   const auto key_pem = readFile(key_path_);
-  if (!key_pem) return "cannot read key file " + key_path_;
+  if (!key_pem) return notFound("cannot read key file " + key_path_);
 
   auto loaded = std::make_shared<ServingCertificate>();
   BIO* bio = BIO_new_mem_buf(certificate_pem->data(), static_cast<int>(certificate_pem->size()));
@@ -90,23 +76,28 @@ std::string CertificateStore::load() {
   BIO_free(bio);
   ERR_clear_error();  // the chain loop always ends on a "no start line" error
   if (loaded->leaf == nullptr)
-    return "certificate file " + certificate_path_ + " holds no PEM certificate";
+    return invalidArgument("certificate file " + certificate_path_ + " holds no PEM certificate");
 
   bio = BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size()));
   loaded->key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
   if (loaded->key == nullptr)
-    return "key file " + key_path_ + " holds no PEM private key: " + openSslReason();
+    return invalidArgument("key file " + key_path_ +
+                           " holds no PEM private key: " + openSslReason());
   if (X509_check_private_key(loaded->leaf, loaded->key) != 1) {
     ERR_clear_error();
-    return "private key in " + key_path_ + " does not match the certificate in " +
-           certificate_path_;
+    return invalidArgument("private key in " + key_path_ + " does not match the certificate in " +
+                           certificate_path_);
   }
 
-  std::lock_guard lock(mutex_);
+  concurrency::MutexLock lock(mutex_);
   current_ = std::move(loaded);
   loaded_signature_ = signature;
-  return {};
+  return okStatus();
+}
+
+std::string CertificateStore::load() {
+  return loadNow().message();
 }
 
 bool CertificateStore::hasCertificate() const {
@@ -114,7 +105,7 @@ bool CertificateStore::hasCertificate() const {
 }
 
 std::shared_ptr<const ServingCertificate> CertificateStore::current() const {
-  std::lock_guard lock(mutex_);
+  concurrency::MutexLock lock(mutex_);
   return current_;
 }
 
@@ -129,25 +120,20 @@ void CertificateStore::attachTo(SSL_CTX* context) {
 }
 
 void CertificateStore::watch(std::chrono::milliseconds interval) {
-  watcher_ = std::thread([this, interval] {
-    std::unique_lock lock(watch_mutex_);
-    while (!watch_wakeup_.wait_for(lock, interval, [this] { return stopping_; })) {
-      const std::string signature = fileSignature();
-      {
-        std::lock_guard state_lock(mutex_);
-        if (signature == loaded_signature_) continue;
-      }
-      const std::string error = load();
-      if (error.empty()) {
-        spdlog::info("serving certificate reloaded from {}", certificate_path_);
-      } else {
-        // Remember the broken files so the error is logged once per change, not every poll.
-        std::lock_guard state_lock(mutex_);
-        loaded_signature_ = signature;
-        spdlog::error("serving certificate not reloaded, keeping the previous one: {}", error);
-      }
-    }
-  });
+  watcher_ = std::make_unique<concurrency::FileWatcher>(
+      "serving certificate",
+      concurrency::FileWatcherOptions{{certificate_path_, key_path_}, interval, false},
+      [this]() -> Result<std::string> {
+        if (Status status = loadNow(); !status.ok()) return status;
+        return std::string();
+      },
+      clock_);
+  std::string signature;
+  {
+    concurrency::MutexLock lock(mutex_);
+    signature = loaded_signature_;
+  }
+  watcher_->start(signature);
 }
 
 }  // namespace irsa::server

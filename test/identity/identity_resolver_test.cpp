@@ -193,43 +193,6 @@ TEST(IdentityResolver, PodIdentityFileWinsOverRoleArn) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(PodIdentityFile, ReloadsOnChangeAndKeepsOldListWhenMalformed) {
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("irsa-piw-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "identities.json").string();
-  PodIdentityFile file(path);
-  EXPECT_TRUE(file.reload()) << "a missing file means no identities";
-  EXPECT_EQ(file.size(), 0u);
-  file.watch();
-  auto waitFor = [&](auto predicate) {
-    for (int i = 0; i < 300 && !predicate(); ++i) std::this_thread::sleep_for(10ms);
-    return predicate();
-  };
-  // Atomic replace, as kubelet does for ConfigMap volumes.
-  std::ofstream(path + ".tmp") << R"({"identities":[{"namespace":"a","serviceAccount":"b"}]})";
-  std::filesystem::rename(path + ".tmp", path);
-  EXPECT_TRUE(waitFor([&] { return file.contains("a", "b"); }));
-  std::ofstream(path) << R"({"identities": [ broken)";
-  std::this_thread::sleep_for(300ms);
-  EXPECT_TRUE(file.contains("a", "b")) << "malformed file keeps the previous list";
-  std::ofstream(path) << R"({"identities":[{"namespace":"c","serviceAccount":"d"}]})";
-  EXPECT_TRUE(waitFor([&] { return file.contains("c", "d") && !file.contains("a", "b"); }));
-  std::filesystem::remove(path);
-  EXPECT_TRUE(waitFor([&] { return file.size() == 0; })) << "deleted file means no identities";
-  std::filesystem::remove_all(dir);
-}
-
-TEST(PodIdentityFile, ParserValidatesShape) {
-  EXPECT_TRUE(std::holds_alternative<PodIdentitySet>(parsePodIdentityFile("")));
-  EXPECT_TRUE(std::holds_alternative<PodIdentitySet>(parsePodIdentityFile("{}")));
-  for (const char* bad :
-       {"[", "[]", R"({"identities":{}})", R"({"identities":[{"namespace":"a"}]})",
-        R"({"identities":[{"namespace":1,"serviceAccount":"b"}]})"}) {
-    EXPECT_TRUE(std::holds_alternative<PodIdentityFileError>(parsePodIdentityFile(bad))) << bad;
-  }
-}
-
 // Bug: the ServiceAccount parser read "+-5" as -5 (then 600) while the Pod parser, like Go's
 // strconv.ParseInt, rejects it. Both now read a value the same way: an invalid one is "not set".
 TEST(IdentityResolver, ExpirationAnnotationIsReadLikeGoParseInt) {

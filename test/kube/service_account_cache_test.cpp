@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "irsa/concurrency/manual_clock.h"
 #include "irsa/kube/config_map_watch.h"
 #include "irsa/kube/instance_metadata.h"
 #include "support/fake_api_server.h"
@@ -45,10 +46,11 @@ class CacheTest : public ::testing::Test {
   }
 
   void startCache(ServiceAccountCacheOptions options = {},
-                  std::chrono::milliseconds sync_timeout = 5s) {
+                  std::chrono::milliseconds sync_timeout = 5s,
+                  concurrency::Clock& clock = concurrency::systemClock()) {
     options.resync_period = options.resync_period == 60000ms ? 0ms : options.resync_period;
     client_ = std::make_unique<ApiClient>(clientConfig(), 1000, 1000);
-    cache_ = std::make_unique<ServiceAccountCache>(*client_, options);
+    cache_ = std::make_unique<ServiceAccountCache>(*client_, options, clock);
     cache_->start();
     const auto started = std::chrono::steady_clock::now();
     ASSERT_TRUE(eventually([&] { return cache_->synced(); }, sync_timeout)) << cache_->lastError();
@@ -180,13 +182,20 @@ TEST_F(CacheTest, RotatedTokenFileIsReReadAfterA401) {
 TEST_F(CacheTest, ServiceAccountCreatedJustBeforeThePodIsFoundWithinTheGracePeriod) {
   ServiceAccountCacheOptions options;
   options.lookup_grace_period = 2s;
-  startCache();
-  // Simulate the watch lagging: the object exists, the event has not been seen yet.
+  startCache(options);
+  // Simulate the watch lagging: the object exists, the event has not been seen yet, and
+  // every answer takes longer than the default grace period (100 ms), so only a lookup
+  // that waits for the configured 2 s finds it.
+  api_.setResponseDelay(400ms);
   api_.closeWatches();
   api_.put("serviceaccounts", "team", "fresh",
            {{"eks.amazonaws.com/role-arn", "arn:aws:iam::1:role/f"}});
+  const auto started = std::chrono::steady_clock::now();
   const auto found = cache_->find("team", "fresh");
   EXPECT_EQ(roleOf(found), "arn:aws:iam::1:role/f");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(cache_->stats().misses.load(), 1u);
+  EXPECT_EQ(cache_->stats().found_after_wait.load(), 1u);
 }
 
 TEST_F(CacheTest, MissingServiceAccountCostsAtMostTheGracePeriod) {
@@ -201,16 +210,62 @@ TEST_F(CacheTest, MissingServiceAccountCostsAtMostTheGracePeriod) {
   EXPECT_EQ(cache_->stats().misses.load(), 1u);
 }
 
+TEST_F(CacheTest, AMissEndsExactlyWhenTheGracePeriodHasPassedOnTheCacheClock) {
+  concurrency::ManualClock clock;
+  ServiceAccountCacheOptions options;
+  options.lookup_grace_period = 150ms;
+  startCache(options, 5s, clock);
+  std::atomic<bool> done{false};
+  std::optional<ServiceAccountRecord> found;
+  std::thread lookup([&] {
+    found = cache_->find("team", "ghost");
+    done = true;
+  });
+  // The GET answers 404; the lookup goes on waiting on the clock for the watch.
+  ASSERT_TRUE(clock.awaitWaitsBegun(1));
+  ASSERT_TRUE(eventually([&] { return api_.getRequests() >= 1; }));
+  clock.advance(149ms);
+  EXPECT_FALSE(done.load()) << "1 ms of the grace period is left";
+  clock.advance(1ms);
+  lookup.join();
+  EXPECT_FALSE(found.has_value());
+  EXPECT_EQ(cache_->stats().misses.load(), 1u);
+}
+
 TEST_F(CacheTest, ConcurrentMissesForOneKeyShareOneGet) {
   ServiceAccountCacheOptions options;
-  options.lookup_grace_period = 300ms;
-  api_.setResponseDelay(0ms);
+  options.lookup_grace_period = 600ms;
   startCache(options);
+  // The GET stays in flight while all eight lookups arrive.
+  api_.setResponseDelay(300ms);
   const int gets_before = api_.getRequests();
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) threads.emplace_back([&] { cache_->find("team", "nobody"); });
   for (auto& thread : threads) thread.join();
-  EXPECT_LE(api_.getRequests() - gets_before, 2);
+  EXPECT_EQ(cache_->stats().misses.load(), 8u);
+  EXPECT_EQ(cache_->stats().direct_gets.load(), 1u);
+  EXPECT_EQ(api_.getRequests() - gets_before, 1);
+}
+
+TEST_F(CacheTest, MissesBeyondTheGetQueueAreAnsweredAtOnce) {
+  ServiceAccountCacheOptions options;
+  options.lookup_grace_period = 300ms;
+  options.miss_workers = 1;
+  options.miss_queue = 1;
+  startCache(options);
+  // Every GET takes far longer than the grace period: the one worker stays busy with the
+  // first miss while the second waits in the queue.
+  api_.setResponseDelay(1500ms);
+  std::thread first([&] { EXPECT_FALSE(cache_->find("team", "first").has_value()); });
+  ASSERT_TRUE(eventually([&] { return cache_->stats().direct_gets.load() == 1; }));
+  EXPECT_FALSE(cache_->find("team", "queued").has_value()) << "queued, then the grace ran out";
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(cache_->find("team", "refused").has_value());
+  const auto took = std::chrono::steady_clock::now() - started;
+  first.join();
+  EXPECT_EQ(cache_->stats().refused_misses.load(), 1u);
+  EXPECT_LT(took, 300ms) << "a refused miss does not wait for the grace period";
+  EXPECT_EQ(cache_->stats().misses.load(), 3u);
 }
 
 TEST_F(CacheTest, HundredThousandServiceAccounts) {

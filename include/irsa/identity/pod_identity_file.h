@@ -1,13 +1,15 @@
 #pragma once
 
-#include <atomic>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 #include <variant>
+
+#include "irsa/concurrency/clock.h"
+#include "irsa/concurrency/file_watcher.h"
+#include "irsa/concurrency/mutex.h"
+#include "irsa/status/result.h"
 
 namespace irsa::identity {
 
@@ -21,32 +23,38 @@ struct PodIdentityFileError {
 // Parses {"identities":[{"namespace":"ns","serviceAccount":"sa"}]}. Empty text: no identities.
 std::variant<PodIdentitySet, PodIdentityFileError> parsePodIdentityFile(const std::string& text);
 
-// The Pod Identity file, reloaded when it changes (inotify on its directory, so atomic
-// renames and Kubernetes ConfigMap symlink swaps are seen, plus a slow poll as a safety
-// net). A missing file means no identities; a malformed one keeps the previous list.
+// The Pod Identity file, reloaded when it changes (a FileWatcher with inotify on its
+// directory, so atomic renames and Kubernetes ConfigMap symlink swaps are seen, plus a slow
+// poll as a safety net). A missing file means no identities; a malformed one keeps the
+// previous list (docs/behaviour.md §4).
 class PodIdentityFile {
  public:
-  explicit PodIdentityFile(std::string path);
+  explicit PodIdentityFile(std::string path,
+                           concurrency::Clock& clock = concurrency::systemClock());
   ~PodIdentityFile();
   PodIdentityFile(const PodIdentityFile&) = delete;
   PodIdentityFile& operator=(const PodIdentityFile&) = delete;
 
-  // Reads the file now; returns false (and logs) when it is malformed.
+  // Reads the file now and says how many identities it holds; a malformed file is an
+  // InvalidArgument status and the previous list stays.
+  Result<std::size_t> loadNow() EXCLUDES(mutex_);
+  // loadNow() with its outcome logged; false when the file is malformed. Kept for
+  // src/wiring, which is to call loadNow() and act on its status instead.
   bool reload();
-  void watch();
-  bool contains(const std::string& namespace_name, const std::string& service_account) const;
-  std::size_t size() const;
+  // Reloads on every change until destroyed.
+  void watch() EXCLUDES(mutex_);
+  bool contains(const std::string& namespace_name, const std::string& service_account) const
+      EXCLUDES(mutex_);
+  std::size_t size() const EXCLUDES(mutex_);
 
  private:
-  std::string signature() const;
-
   const std::string path_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<const PodIdentitySet> identities_ = std::make_shared<PodIdentitySet>();
-  std::string loaded_signature_;
-  int inotify_fd_ = -1;
-  int stop_fd_ = -1;
-  std::thread watcher_;
+  concurrency::Clock& clock_;
+  mutable concurrency::Mutex mutex_;
+  std::shared_ptr<const PodIdentitySet> identities_ GUARDED_BY(mutex_) =
+      std::make_shared<PodIdentitySet>();
+  std::string loaded_signature_ GUARDED_BY(mutex_);
+  std::unique_ptr<concurrency::FileWatcher> watcher_;  // last: stops before the state goes
 };
 
 }  // namespace irsa::identity

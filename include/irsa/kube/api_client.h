@@ -4,11 +4,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "irsa/concurrency/mutex.h"
 #include "irsa/kube/client_config.h"
 #include "irsa/kube/rate_limiter.h"
 
@@ -57,9 +58,10 @@ class ApiClient {
                       const std::string& content_type = "application/json");
 
   // Streams a long response (a watch) to `on_data` as it arrives; `on_data` returns false
-  // to stop. `cancel`, when set from another thread, ends the stream promptly.
+  // to stop. A stop requested on `cancel` ends the stream promptly (with cancelStreams()
+  // for a stream already waiting for data).
   ApiResponse stream(const std::string& path, const std::function<bool(std::string_view)>& on_data,
-                     std::chrono::seconds read_timeout, const std::atomic<bool>& cancel);
+                     std::chrono::seconds read_timeout, const std::stop_token& cancel);
 
   // Interrupts every stream in progress (used on shutdown).
   void cancelStreams();
@@ -69,9 +71,9 @@ class ApiClient {
 
  private:
   std::unique_ptr<httplib::ClientImpl> connect(std::chrono::seconds read_timeout);
-  std::unique_ptr<httplib::ClientImpl> takeConnection();
-  void returnConnection(std::unique_ptr<httplib::ClientImpl> connection);
-  std::string bearerToken(bool force_refresh);
+  std::unique_ptr<httplib::ClientImpl> takeConnection() EXCLUDES(pool_mutex_);
+  void returnConnection(std::unique_ptr<httplib::ClientImpl> connection) EXCLUDES(pool_mutex_);
+  std::string bearerToken(bool force_refresh) EXCLUDES(token_mutex_);
   ApiResponse send(const std::string& method, const std::string& path, const std::string& body,
                    const std::string& content_type, RateLimit rate_limit);
 
@@ -83,16 +85,18 @@ class ApiClient {
   RateLimiter limiter_;
   ApiClientStats stats_;
 
-  std::mutex pool_mutex_;
-  std::vector<std::unique_ptr<httplib::ClientImpl>> idle_;
-  std::vector<httplib::ClientImpl*> streaming_;
+  concurrency::Mutex pool_mutex_;
+  std::vector<std::unique_ptr<httplib::ClientImpl>> idle_ GUARDED_BY(pool_mutex_);
+  std::vector<httplib::ClientImpl*> streaming_ GUARDED_BY(pool_mutex_);
 
-  std::mutex token_mutex_;
-  std::string token_;
-  std::chrono::steady_clock::time_point token_read_at_{};
-  std::chrono::system_clock::time_point exec_expiry_{};
-  std::string exec_client_certificate_pem_;
-  std::string exec_client_key_pem_;
+  // The credential in use: a token read from a file or an exec plugin, with what the
+  // plugin also returned.
+  concurrency::Mutex token_mutex_;
+  std::string token_ GUARDED_BY(token_mutex_);
+  std::chrono::steady_clock::time_point token_read_at_ GUARDED_BY(token_mutex_){};
+  std::chrono::system_clock::time_point exec_expiry_ GUARDED_BY(token_mutex_){};
+  std::string exec_client_certificate_pem_ GUARDED_BY(token_mutex_);
+  std::string exec_client_key_pem_ GUARDED_BY(token_mutex_);
 };
 
 }  // namespace irsa::kube

@@ -1,7 +1,8 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
+
+#include "irsa/concurrency/mutex.h"
 
 namespace irsa::kube {
 
@@ -16,13 +17,13 @@ class RateLimiter {
 
  private:
   std::chrono::steady_clock::duration reserve(std::chrono::steady_clock::duration max_wait,
-                                              bool& granted);
+                                              bool& granted) EXCLUDES(mutex_);
 
-  std::mutex mutex_;
   const double qps_;
   const double burst_;
-  double tokens_;
-  std::chrono::steady_clock::time_point last_;
+  concurrency::Mutex mutex_;  // guards the bucket's level and when it was last filled
+  double tokens_ GUARDED_BY(mutex_);
+  std::chrono::steady_clock::time_point last_ GUARDED_BY(mutex_);
 };
 
 }  // namespace irsa::kube

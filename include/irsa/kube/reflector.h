@@ -2,12 +2,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <nlohmann/json.hpp>
+#include <stop_token>
 #include <string>
-#include <thread>
 
+#include "irsa/concurrency/clock.h"
+#include "irsa/concurrency/mutex.h"
+#include "irsa/concurrency/stoppable_thread.h"
 #include "irsa/json/filtered_json.h"
 #include "irsa/kube/api_client.h"
 
@@ -50,10 +51,12 @@ struct ReflectorStats {
 // WATCH from the list's resourceVersion with bookmarks, parsed as the stream arrives. A
 // broken or ended watch resumes from the last resourceVersion after a jittered
 // exponential backoff; 410 Gone (resourceVersion too old) and the resync period trigger a
-// fresh LIST.
+// fresh LIST. An exception in one turn of the loop (a sink that throws) is caught by the
+// exception barrier, logged and counted, and treated like a failed LIST: back off, list again.
 class Reflector {
  public:
-  Reflector(ApiClient& client, ReflectorOptions options, ReflectorSink& sink);
+  Reflector(ApiClient& client, ReflectorOptions options, ReflectorSink& sink,
+            concurrency::Clock& clock = concurrency::systemClock());
   ~Reflector();
   Reflector(const Reflector&) = delete;
   Reflector& operator=(const Reflector&) = delete;
@@ -61,31 +64,38 @@ class Reflector {
   void start();
   void stop();
   bool synced() const { return synced_.load(); }
-  std::string lastError() const;
+  std::string lastError() const EXCLUDES(mutex_);
   const ReflectorStats& stats() const { return stats_; }
 
  private:
   enum class WatchEnd { kResume, kRelist, kStopped };
-  void run();
-  bool list();
-  WatchEnd watch();
-  void sleepFor(std::chrono::milliseconds duration);
-  void setError(std::string error);
+  struct Loop {
+    std::chrono::milliseconds backoff;
+    bool need_list = true;
+  };
+  void run(const std::stop_token& stop);
+  bool turn(Loop& loop, const std::stop_token& stop);
+  void backOff(Loop& loop, const std::stop_token& stop);
+  bool list(const std::stop_token& stop);
+  WatchEnd watch(const std::stop_token& stop);
+  WatchEnd watchEnd(const ApiResponse& response, bool malformed, WatchEnd from_events);
+  bool resyncDue() const;
+  void setError(std::string error) EXCLUDES(mutex_);
 
   ApiClient& client_;
+  concurrency::Clock& clock_;
   const ReflectorOptions options_;
   const json::JsonFilter page_fields_;   // a LIST page: items + list metadata
   const json::JsonFilter event_fields_;  // a watch event: type + object (or a Status)
   ReflectorSink& sink_;
   ReflectorStats stats_;
   std::atomic<bool> synced_{false};
-  std::atomic<bool> stopping_{false};
+  // Read and written by the reflector thread only.
   std::string resource_version_;
-  std::chrono::steady_clock::time_point listed_at_{};
-  mutable std::mutex mutex_;
-  std::condition_variable wakeup_;
-  std::string last_error_;
-  std::thread thread_;
+  concurrency::TimePoint listed_at_{};
+  mutable concurrency::Mutex mutex_;
+  std::string last_error_ GUARDED_BY(mutex_);
+  concurrency::StoppableThread thread_;  // last: stops before what it uses goes away
 };
 
 }  // namespace irsa::kube

@@ -2,20 +2,20 @@
 
 #include <array>
 #include <chrono>
-#include <condition_variable>
 #include <future>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "irsa/concurrency/bounded_executor.h"
+#include "irsa/concurrency/clock.h"
+#include "irsa/concurrency/mutex.h"
 #include "irsa/kube/api_client.h"
 #include "irsa/kube/reflector.h"
+#include "irsa/status/result.h"
 
 namespace irsa::kube {
 
@@ -33,12 +33,17 @@ struct ServiceAccountCacheOptions {
   std::chrono::milliseconds resync_period{60000};
   std::chrono::milliseconds lookup_grace_period{100};
   int page_size = 500;
+  // Cache-miss GETs run on this many threads; at most `miss_queue` more wait for one. A miss
+  // that finds the queue full is answered at once as not found within the grace period.
+  int miss_workers = 4;
+  std::size_t miss_queue = 64;
 };
 
 struct ServiceAccountCacheStats {
   std::atomic<std::uint64_t> misses{0};            // lookups not answered by the cache
   std::atomic<std::uint64_t> direct_gets{0};       // GETs issued for misses
   std::atomic<std::uint64_t> found_after_wait{0};  // misses resolved within the grace period
+  std::atomic<std::uint64_t> refused_misses{0};    // misses answered at once: GET queue full
 };
 
 // An informer-style cache of every ServiceAccount in the cluster. Admission threads read
@@ -46,10 +51,12 @@ struct ServiceAccountCacheStats {
 // waits at most for one map operation.
 class ServiceAccountCache : private ReflectorSink {
  public:
-  ServiceAccountCache(ApiClient& client, ServiceAccountCacheOptions options);
+  ServiceAccountCache(ApiClient& client, ServiceAccountCacheOptions options,
+                      concurrency::Clock& clock = concurrency::systemClock());
   ~ServiceAccountCache() override;
 
   void start();
+  // Ends the reflector and the miss GETs; a stopped cache is not started again.
   void stop();
   bool synced() const { return reflector_.synced(); }
   std::string lastError() const { return reflector_.lastError(); }
@@ -57,7 +64,7 @@ class ServiceAccountCache : private ReflectorSink {
   // Cached record, or: wait up to the grace period for the watch to deliver it, while one
   // deduplicated direct GET asks the API server. Empty when it does not exist.
   std::optional<ServiceAccountRecord> find(const std::string& namespace_name,
-                                           const std::string& name);
+                                           const std::string& name) EXCLUDES(in_flight_mutex_);
   // Cache only, no waiting.
   std::optional<ServiceAccountRecord> peek(const std::string& namespace_name,
                                            const std::string& name) const;
@@ -69,9 +76,10 @@ class ServiceAccountCache : private ReflectorSink {
 
  private:
   using Map = std::unordered_map<std::string, ServiceAccountRecord>;
+  using RecordFuture = std::shared_future<std::optional<ServiceAccountRecord>>;
   struct Shard {
-    mutable std::shared_mutex mutex;
-    Map records;
+    mutable concurrency::SharedMutex mutex;
+    Map records GUARDED_BY(mutex);
   };
   static constexpr std::size_t kShards = 16;
 
@@ -84,21 +92,23 @@ class ServiceAccountCache : private ReflectorSink {
   Shard& shardFor(const std::string& key);
   const Shard& shardFor(const std::string& key) const;
   void upsert(ServiceAccountRecord record);
-  void notifyWaiters();
-  std::shared_future<std::optional<ServiceAccountRecord>> directGet(
-      const std::string& namespace_name, const std::string& name);
+  // The GET shared by every find() of one key, or the Status saying why none was queued.
+  Result<RecordFuture> directGet(const std::string& namespace_name, const std::string& name)
+      EXCLUDES(in_flight_mutex_);
+  std::optional<ServiceAccountRecord> fetch(const std::string& namespace_name,
+                                            const std::string& name);
 
   ApiClient& client_;
   const ServiceAccountCacheOptions options_;
+  concurrency::Clock& clock_;
   std::array<Shard, kShards> shards_;
-  std::array<Map, kShards> listing_;  // the LIST in progress, swapped in at endList()
+  std::array<Map, kShards> listing_;  // the LIST in progress (reflector thread only)
   ServiceAccountCacheStats stats_;
 
-  std::mutex waiters_mutex_;
-  std::condition_variable arrived_;
-  std::uint64_t generation_ = 0;
-  std::map<std::string, std::shared_future<std::optional<ServiceAccountRecord>>> in_flight_;
-  std::vector<std::future<void>> background_;
+  concurrency::Wakeup arrivals_;  // notified when records arrive (watch, list, direct GET)
+  concurrency::Mutex in_flight_mutex_;
+  std::map<std::string, RecordFuture> in_flight_ GUARDED_BY(in_flight_mutex_);
+  concurrency::BoundedExecutor misses_;  // after what its tasks use
   Reflector reflector_;
 };
 

@@ -3,11 +3,13 @@
 #include <openssl/ssl.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
+
+#include "irsa/concurrency/clock.h"
+#include "irsa/concurrency/file_watcher.h"
+#include "irsa/concurrency/mutex.h"
+#include "irsa/status/status.h"
 
 namespace irsa::server {
 
@@ -20,12 +22,16 @@ struct ServingCertificate;
 // parse, or whose key does not match, is refused and the previous one stays in use.
 class CertificateStore {
  public:
-  CertificateStore(std::string certificate_path, std::string key_path);
+  CertificateStore(std::string certificate_path, std::string key_path,
+                   concurrency::Clock& clock = concurrency::systemClock());
   ~CertificateStore();
   CertificateStore(const CertificateStore&) = delete;
   CertificateStore& operator=(const CertificateStore&) = delete;
 
-  // Reads both files now. Returns an empty string on success, else why it failed.
+  // Reads both files now; on failure the previous pair (if any) stays in use.
+  [[nodiscard]] Status loadNow() EXCLUDES(mutex_);
+  // loadNow() as an empty string on success, else why it failed. Kept for main.cpp and the
+  // server tests, which are to call loadNow() instead.
   std::string load();
 
   // True once a valid pair has been loaded.
@@ -34,25 +40,21 @@ class CertificateStore {
   // Makes `context` take its certificate from this store on every handshake.
   void attachTo(SSL_CTX* context);
 
-  // Polls the files (following symlinks, which is how Kubernetes Secret volumes swap
-  // content) and reloads when they change. Runs until the store is destroyed.
-  void watch(std::chrono::milliseconds interval);
+  // Checks the files every `interval` (following symlinks, which is how Kubernetes Secret
+  // volumes swap content) and reloads when they change. Runs until the store is destroyed.
+  void watch(std::chrono::milliseconds interval) EXCLUDES(mutex_);
 
  private:
   static int selectCertificate(SSL* ssl, void* store);
-  std::shared_ptr<const ServingCertificate> current() const;
-  std::string fileSignature() const;
+  std::shared_ptr<const ServingCertificate> current() const EXCLUDES(mutex_);
 
   const std::string certificate_path_;
   const std::string key_path_;
-  mutable std::mutex mutex_;
-  std::shared_ptr<const ServingCertificate> current_;
-  std::string loaded_signature_;
-
-  std::mutex watch_mutex_;
-  std::condition_variable watch_wakeup_;
-  bool stopping_ = false;
-  std::thread watcher_;
+  concurrency::Clock& clock_;
+  mutable concurrency::Mutex mutex_;
+  std::shared_ptr<const ServingCertificate> current_ GUARDED_BY(mutex_);
+  std::string loaded_signature_ GUARDED_BY(mutex_);
+  std::unique_ptr<concurrency::FileWatcher> watcher_;  // last: stops before the state goes
 };
 
 }  // namespace irsa::server

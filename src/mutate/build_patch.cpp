@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "irsa/govalues/go_values.h"
+#include "irsa/mutate/annotations.h"
 #include "irsa/mutate/json_pointer.h"
 
 namespace irsa::mutate {
@@ -21,7 +22,6 @@ using nlohmann::json;
 
 constexpr std::string_view kWebIdentityVolumeName = "aws-iam-token";
 constexpr std::string_view kWebIdentityTokenFile = "token";
-constexpr std::string_view kPodIdentityLabel = "eks.amazonaws.com/pod-identity";
 // Pod Identity tokens default to 24 h; those are spread over the last 2 h of that so that
 // the tokens of a large rollout do not all expire in the same second.
 constexpr std::int64_t kPodIdentityDefaultExpiration = 86400;
@@ -62,7 +62,7 @@ bool hasNamedEntry(const json* list, std::string_view name) {
 std::int64_t tokenExpiration(const json& pod, const Identity& identity,
                              const MutationOptions& options, std::int64_t fallback) {
   if (const std::string* value =
-          podAnnotation(pod, options.annotation_prefix + "/token-expiration")) {
+          podAnnotation(pod, annotationKey(options.annotation_prefix, kTokenExpirationAnnotation))) {
     if (const auto parsed = govalues::parseInt64(*value)) return clampTokenExpiration(*parsed);
   }
   if (identity.token_expiration) return clampTokenExpiration(*identity.token_expiration);
@@ -72,7 +72,7 @@ std::int64_t tokenExpiration(const json& pod, const Identity& identity,
 // --- Rule: skip-containers (docs/behaviour.md §1, "Pod annotations").
 // -----------------------------------
 std::vector<std::string> skippedContainers(const json& pod, const MutationOptions& options) {
-  const std::string* value = podAnnotation(pod, options.annotation_prefix + "/skip-containers");
+  const std::string* value = podAnnotation(pod, annotationKey(options.annotation_prefix, kSkipContainersAnnotation));
   if (value == nullptr) return {};
   return govalues::parseCsvRecord(*value).value_or(std::vector<std::string>{});
 }
@@ -246,9 +246,9 @@ void planPodIdentityLabel(const json& pod, json& patch) {
   if (labels != nullptr && !labels->is_object() && !labels->is_null()) return;
   const std::string* current =
       labels != nullptr ? stringMember(*labels, kPodIdentityLabel) : nullptr;
-  if (current != nullptr && *current == "enabled") return;
+  if (current != nullptr && *current == kPodIdentityLabelValue) return;
   json label = json::object();
-  put(label, kPodIdentityLabel, "enabled");
+  put(label, kPodIdentityLabel, kPodIdentityLabelValue);
   if (metadata == nullptr) {
     json new_metadata = json::object();
     put(new_metadata, "labels", std::move(label));
@@ -257,7 +257,8 @@ void planPodIdentityLabel(const json& pod, json& patch) {
     addOperation(patch, "/metadata/labels", std::move(label));
   } else {
     // "add" on an existing member replaces it, which is what a wrong value needs.
-    addOperation(patch, "/metadata/labels/" + escapeJsonPointerToken(kPodIdentityLabel), "enabled");
+    addOperation(patch, "/metadata/labels/" + escapeJsonPointerToken(kPodIdentityLabel),
+                 kPodIdentityLabelValue);
   }
 }
 

@@ -64,7 +64,8 @@ Result<Envelope> decodeEnvelope(const json& review) {
                            "\"; expected admission.k8s.io/v1 or admission.k8s.io/v1beta1");
   }
   if (*kind != "AdmissionReview")
-    return invalidArgument("unsupported kind \"" + std::string(*kind) + "\"; expected AdmissionReview");
+    return invalidArgument("unsupported kind \"" + std::string(*kind) +
+                           "\"; expected AdmissionReview");
   const auto request = objectField(review, "request", "request");
   if (!request.ok()) return request.status();
   if (*request == nullptr) return invalidArgument("AdmissionReview has no request");

@@ -61,8 +61,8 @@ bool hasNamedEntry(const json* list, std::string_view name) {
 // unparseable Pod annotation is ignored rather than failing the Pod.
 std::int64_t tokenExpiration(const json& pod, const Identity& identity,
                              const MutationOptions& options, std::int64_t fallback) {
-  if (const std::string* value =
-          podAnnotation(pod, annotationKey(options.annotation_prefix, kTokenExpirationAnnotation))) {
+  if (const std::string* value = podAnnotation(
+          pod, annotationKey(options.annotation_prefix, kTokenExpirationAnnotation))) {
     if (const auto parsed = govalues::parseInt64(*value)) return clampTokenExpiration(*parsed);
   }
   if (identity.token_expiration) return clampTokenExpiration(*identity.token_expiration);
@@ -72,7 +72,8 @@ std::int64_t tokenExpiration(const json& pod, const Identity& identity,
 // --- Rule: skip-containers (docs/behaviour.md §1, "Pod annotations").
 // -----------------------------------
 std::vector<std::string> skippedContainers(const json& pod, const MutationOptions& options) {
-  const std::string* value = podAnnotation(pod, annotationKey(options.annotation_prefix, kSkipContainersAnnotation));
+  const std::string* value =
+      podAnnotation(pod, annotationKey(options.annotation_prefix, kSkipContainersAnnotation));
   if (value == nullptr) return {};
   return govalues::parseCsvRecord(*value).value_or(std::vector<std::string>{});
 }

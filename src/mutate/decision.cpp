@@ -97,9 +97,8 @@ Resolution resolveIdentity(const IdentityFacts& facts, const IdentityOptions& op
   resolution.service_account_found = annotations != nullptr;
   // The ConfigMap has a say only when the SA names no role itself; then every field of the
   // entry applies (docs/behaviour.md §3).
-  const ConfigMapRole* mapping = facts.config_map && consultsConfigMap(annotations, options)
-                                     ? &*facts.config_map
-                                     : nullptr;
+  const ConfigMapRole* mapping =
+      facts.config_map && consultsConfigMap(annotations, options) ? &*facts.config_map : nullptr;
 
   Identity identity;
   identity.regional_sts = regionalSts(

@@ -23,7 +23,8 @@ namespace irsa::server {
 // One /mutate exchange as the layers pass it outwards.
 struct AdmissionExchange {
   HttpResponse response;
-  std::optional<admission::ReviewResult> review;  // empty: refused before or failed inside admission
+  std::optional<admission::ReviewResult>
+      review;           // empty: refused before or failed inside admission
   std::string refusal;  // why the transport checks refused the request, for the log line
   double seconds = 0;   // time in the handler, set by withMetrics
 };

@@ -72,8 +72,7 @@ WebhookServer::WebhookServer(ServerOptions options, const admission::ReviewHandl
   mutate_ok_count_ =
       &metrics_.series("http_request_count", R"(verb="POST",path="/mutate",code="200")");
   mutate_route_ = withRequestLog(withMetrics(
-      withExceptionBarrier(admissionEndpoint(handler_),
-                           metrics_.series(kHandlerExceptions, "")),
+      withExceptionBarrier(admissionEndpoint(handler_), metrics_.series(kHandlerExceptions, "")),
       AdmissionCounters{
           metrics_,
           // The Go webhook's label values.

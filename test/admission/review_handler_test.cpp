@@ -52,9 +52,7 @@ class ReviewHandlerTest : public ::testing::Test {
         [](std::int64_t, std::int64_t high) { return high; });
   }
 
-  ReviewResult post(const json& review) {
-    return makeHandler().handle(review.dump());
-  }
+  ReviewResult post(const json& review) { return makeHandler().handle(review.dump()); }
 
   std::string looked_up_namespace;
   std::string looked_up_service_account;
@@ -91,8 +89,7 @@ TEST_F(ReviewHandlerTest, V1beta1IsEchoed) {
 }
 
 TEST_F(ReviewHandlerTest, InvalidRoleArnIsInjectedWithAWarning) {
-  const ReviewResult response =
-      makeHandler("not-an-arn").handle(podReview().dump());
+  const ReviewResult response = makeHandler("not-an-arn").handle(podReview().dump());
   const json body = json::parse(response.body);
   EXPECT_EQ(body["response"]["patchType"], "JSONPatch");
   ASSERT_TRUE(body["response"]["warnings"].is_array());

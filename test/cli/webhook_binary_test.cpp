@@ -155,9 +155,8 @@ TEST(MutateCommand, PatchOutputAndErrors) {
 // (docs/behaviour.md §2): spec.serviceAccountName, else the deprecated spec.serviceAccount,
 // else "default". The CLI once read only serviceAccountName.
 TEST(MutateCommand, ChoosesTheServiceAccountLikeTheServer) {
-  const std::string pod =
-      R"({"metadata":{"name":"p","namespace":"demo"},)"
-      R"("spec":{"serviceAccount":"s3-reader","containers":[{"name":"c"}]}})";
+  const std::string pod = R"({"metadata":{"name":"p","namespace":"demo"},)"
+                          R"("spec":{"serviceAccount":"s3-reader","containers":[{"name":"c"}]}})";
   std::istringstream in(pod);
   std::ostringstream out;
   std::ostringstream err;

@@ -79,7 +79,8 @@ struct IdentityCase {
 
 Identity web(std::string role, std::string audience, bool sts = false,
              std::optional<std::int64_t> expiration = std::nullopt) {
-  return Identity{IdentityMode::kWebIdentity, std::move(role), std::move(audience), sts, expiration};
+  return Identity{IdentityMode::kWebIdentity, std::move(role), std::move(audience), sts,
+                  expiration};
 }
 
 Identity podIdentity(bool sts = false, std::optional<std::int64_t> expiration = std::nullopt) {
@@ -104,24 +105,30 @@ TEST(ResolveIdentity, PodIdentityThenRoleArnThenConfigMapEachSettingSaOverConfig
        std::nullopt},
       {"role only", annotated({{"role-arn", kRole}}), std::nullopt, false, true,
        web(kRole, "sts.amazonaws.com")},
-      {"SA settings", annotated({{"role-arn", kRole}, {"audience", "aud"},
-                                 {"sts-regional-endpoints", "T"}, {"token-expiration", "60"}}),
+      {"SA settings",
+       annotated({{"role-arn", kRole},
+                  {"audience", "aud"},
+                  {"sts-regional-endpoints", "T"},
+                  {"token-expiration", "60"}}),
        std::nullopt, false, true, web(kRole, "aud", true, 600)},
-      {"invalid SA values fall back", annotated({{"role-arn", kRole}, {"audience", ""},
-                                                 {"sts-regional-endpoints", "yes"},
-                                                 {"token-expiration", "+-5"}}),
+      {"invalid SA values fall back",
+       annotated({{"role-arn", kRole},
+                  {"audience", ""},
+                  {"sts-regional-endpoints", "yes"},
+                  {"token-expiration", "+-5"}}),
        std::nullopt, false, true, web(kRole, "sts.amazonaws.com")},
-      {"SA role: ConfigMap ignored entirely", annotated({{"role-arn", kRole}}), mapped, false,
-       true, web(kRole, "sts.amazonaws.com")},
+      {"SA role: ConfigMap ignored entirely", annotated({{"role-arn", kRole}}), mapped, false, true,
+       web(kRole, "sts.amazonaws.com")},
       {"ConfigMap for an SA without role", annotated({}), mapped, false, true,
        web(kMappedRole, "cm-aud", true, 7200)},
       {"ConfigMap without SA", std::nullopt, mapped, false, false,
        web(kMappedRole, "cm-aud", true, 7200)},
-      {"SA settings beat ConfigMap", annotated({{"audience", "aud"}, {"token-expiration", "900"},
-                                                {"sts-regional-endpoints", "false"}}),
+      {"SA settings beat ConfigMap",
+       annotated(
+           {{"audience", "aud"}, {"token-expiration", "900"}, {"sts-regional-endpoints", "false"}}),
        mapped, false, true, web(kMappedRole, "aud", false, 900)},
-      {"ConfigMap zero expiration and empty audience: flags",
-       annotated({}), ConfigMapRole{kMappedRole, "", false, 0}, false, true,
+      {"ConfigMap zero expiration and empty audience: flags", annotated({}),
+       ConfigMapRole{kMappedRole, "", false, 0}, false, true,
        web(kMappedRole, "sts.amazonaws.com")},
       {"ConfigMap without role", annotated({}), ConfigMapRole{"", "x", true, 0}, false, true,
        std::nullopt},

@@ -102,8 +102,8 @@ TEST(Metrics, CountIdentitiesAndMissingServiceAccountsFromTheTypedOutcome) {
   std::atomic<std::uint64_t> web{0};
   std::atomic<std::uint64_t> pod_identity{0};
   std::atomic<std::uint64_t> missing{0};
-  const AdmissionStage stage =
-      withMetrics(admissionEndpoint(handler), AdmissionCounters{registry, web, pod_identity, missing});
+  const AdmissionStage stage = withMetrics(admissionEndpoint(handler),
+                                           AdmissionCounters{registry, web, pod_identity, missing});
   const AdmissionExchange ok = post(stage, "application/json", kPodReview);
   EXPECT_EQ(ok.response.status, 200);
   EXPECT_GE(ok.seconds, 0.0);

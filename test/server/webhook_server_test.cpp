@@ -16,7 +16,6 @@
 #include <thread>
 
 #include "irsa/status/status.h"
-
 #include "support/tls_test_files.h"
 
 namespace irsa::server {

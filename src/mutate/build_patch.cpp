@@ -316,68 +316,93 @@ irsa::json::JsonFilter podFieldsRead(const MutationOptions& options) {
   return pod;
 }
 
+namespace {
+
+// What the projected volume and every container get in one mode.
+struct ModePlan {
+  ContainerPlan container;
+  std::int64_t expiration = 0;
+  std::string audience;
+  std::string token_path;
+};
+
+// Spec 4: EKS Pod Identity. Expiration exactly at the 24 h default is jittered.
+ModePlan podIdentityPlan(const json& pod, const Identity& identity, const MutationOptions& options,
+                         const RandomInt& random_int) {
+  ModePlan plan;
+  plan.expiration = tokenExpiration(pod, identity, options, kPodIdentityDefaultExpiration);
+  if (plan.expiration == kPodIdentityDefaultExpiration && random_int) {
+    plan.expiration = random_int(kPodIdentityJitterLow, kPodIdentityDefaultExpiration);
+  }
+  plan.audience = options.container_credentials_audience;
+  plan.token_path = options.container_credentials_token_path;
+  ContainerPlan& container = plan.container;
+  container.volume_name = options.container_credentials_token_volume_name;
+  container.mount_path = options.container_credentials_token_mount_path;
+  container.credential_name_1 = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+  container.credential_value_1 = options.container_credentials_full_uri;
+  container.credential_name_2 = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+  container.credential_value_2 = container.mount_path + "/" + plan.token_path;
+  return plan;
+}
+
+// Spec 2: web identity (IRSA).
+ModePlan webIdentityPlan(const json& pod, const Identity& identity,
+                         const MutationOptions& options) {
+  ModePlan plan;
+  plan.expiration = tokenExpiration(pod, identity, options, options.default_token_expiration);
+  plan.audience = identity.audience;
+  plan.token_path = std::string(kWebIdentityTokenFile);
+  ContainerPlan& container = plan.container;
+  container.volume_name = std::string(kWebIdentityVolumeName);
+  container.mount_path = options.token_mount_path;
+  container.credential_name_1 = "AWS_ROLE_ARN";
+  container.credential_value_1 = identity.role_arn;
+  container.credential_name_2 = "AWS_WEB_IDENTITY_TOKEN_FILE";
+  const std::string token_file = container.mount_path + "/" + plan.token_path;
+  container.credential_value_2 = isWindowsPod(pod) ? windowsPath(token_file) : token_file;
+  return plan;
+}
+
+// --- Rule: audit annotations and the invalid-role warning, only with a patch
+// (docs/behaviour.md §5).
+void reportPatch(const Identity& identity, MutationResult& result) {
+  if (identity.mode == IdentityMode::kPodIdentity) {
+    result.audit_annotations["mode"] = "pod-identity";
+    return;
+  }
+  result.audit_annotations["mode"] = "web-identity";
+  result.audit_annotations["role-arn"] = identity.role_arn;
+  if (!isValidRoleArn(identity.role_arn)) {
+    result.warnings.push_back("role ARN \"" + identity.role_arn +
+                              "\" is not a valid IAM role ARN (arn:aws:iam::<12-digit "
+                              "account>:role/<name>); AWS SDKs in this Pod will fail to assume it");
+  }
+}
+
+}  // namespace
+
 MutationResult buildPatch(const json& pod, const Identity& identity, const MutationOptions& options,
                           const RandomInt& random_int) {
   MutationResult result;
   const json* spec = member(pod, "spec");
   if (spec == nullptr || !spec->is_object()) return result;
 
-  ContainerPlan plan;
-  plan.regional_sts = identity.regional_sts;
-  plan.region = &options.aws_default_region;
-  std::int64_t expiration = 0;
-  std::string audience;
-  std::string token_path;
-
-  if (identity.mode == IdentityMode::kPodIdentity) {
-    // Spec 4: EKS Pod Identity. Expiration exactly at the 24 h default is jittered.
-    expiration = tokenExpiration(pod, identity, options, kPodIdentityDefaultExpiration);
-    if (expiration == kPodIdentityDefaultExpiration && random_int) {
-      expiration = random_int(kPodIdentityJitterLow, kPodIdentityDefaultExpiration);
-    }
-    audience = options.container_credentials_audience;
-    token_path = options.container_credentials_token_path;
-    plan.volume_name = options.container_credentials_token_volume_name;
-    plan.mount_path = options.container_credentials_token_mount_path;
-    plan.credential_name_1 = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
-    plan.credential_value_1 = options.container_credentials_full_uri;
-    plan.credential_name_2 = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
-    plan.credential_value_2 = plan.mount_path + "/" + token_path;
-  } else {
-    // Spec 2: web identity (IRSA).
-    expiration = tokenExpiration(pod, identity, options, options.default_token_expiration);
-    audience = identity.audience;
-    token_path = std::string(kWebIdentityTokenFile);
-    plan.volume_name = std::string(kWebIdentityVolumeName);
-    plan.mount_path = options.token_mount_path;
-    plan.credential_name_1 = "AWS_ROLE_ARN";
-    plan.credential_value_1 = identity.role_arn;
-    plan.credential_name_2 = "AWS_WEB_IDENTITY_TOKEN_FILE";
-    const std::string token_file = plan.mount_path + "/" + token_path;
-    plan.credential_value_2 = isWindowsPod(pod) ? windowsPath(token_file) : token_file;
-  }
+  const bool pod_identity = identity.mode == IdentityMode::kPodIdentity;
+  ModePlan plan = pod_identity ? podIdentityPlan(pod, identity, options, random_int)
+                               : webIdentityPlan(pod, identity, options);
+  plan.container.regional_sts = identity.regional_sts;
+  plan.container.region = &options.aws_default_region;
 
   json& patch = result.patch;
-  if (identity.mode == IdentityMode::kPodIdentity) planPodIdentityLabel(pod, patch);
-  planVolume(*spec, plan.volume_name, audience, expiration, token_path, patch);
+  if (pod_identity) planPodIdentityLabel(pod, patch);
+  planVolume(*spec, plan.container.volume_name, plan.audience, plan.expiration, plan.token_path,
+             patch);
   const std::vector<std::string> skip = skippedContainers(pod, options);
-  planContainers(*spec, "initContainers", skip, plan, patch);
-  planContainers(*spec, "containers", skip, plan, patch);
+  planContainers(*spec, "initContainers", skip, plan.container, patch);
+  planContainers(*spec, "containers", skip, plan.container, patch);
 
-  if (patch.empty()) return result;
-
-  if (identity.mode == IdentityMode::kPodIdentity) {
-    result.audit_annotations["mode"] = "pod-identity";
-  } else {
-    result.audit_annotations["mode"] = "web-identity";
-    result.audit_annotations["role-arn"] = identity.role_arn;
-    if (!isValidRoleArn(identity.role_arn)) {
-      result.warnings.push_back(
-          "role ARN \"" + identity.role_arn +
-          "\" is not a valid IAM role ARN (arn:aws:iam::<12-digit "
-          "account>:role/<name>); AWS SDKs in this Pod will fail to assume it");
-    }
-  }
+  if (!patch.empty()) reportPatch(identity, result);
   return result;
 }
 

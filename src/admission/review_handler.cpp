@@ -3,20 +3,21 @@
 namespace irsa::admission {
 namespace {
 
-ReviewResult summarize(const Request& request, const LookupResult& facts, Decision decision) {
+// Consumes the request: its strings move into the result once the response is encoded.
+ReviewResult summarize(Request&& request, const LookupResult& facts, const Decision& decision) {
   ReviewResult result;
+  result.body = encodeReview(decision);
   result.outcome = decision.outcome;
-  result.uid = request.uid;
-  result.namespace_name = request.service_account.namespace_name;
-  result.pod_name = request.pod_name;
-  result.service_account = request.service_account.name;
+  result.uid = std::move(request.uid);
+  result.namespace_name = std::move(request.service_account.namespace_name);
+  result.pod_name = std::move(request.pod_name);
+  result.service_account = std::move(request.service_account.name);
   result.service_account_found = facts.service_account_found;
   if (facts.identity) {
     result.credentials = facts.identity->mode == mutate::IdentityMode::kPodIdentity
                              ? Credentials::kPodIdentity
                              : Credentials::kWebIdentity;
   }
-  result.body = encodeReview(decision);
   return result;
 }
 
@@ -44,7 +45,7 @@ ReviewHandler::ReviewHandler(mutate::MutationOptions options, IdentityLookup loo
       format_(options_, limits) {}
 
 ReviewResult ReviewHandler::handle(std::string_view body) const {
-  const Result<Request> request = decodeReview(body, format_);
+  Result<Request> request = decodeReview(body, format_);
   if (!request.ok()) {
     ReviewResult rejected;
     rejected.outcome = Outcome::kRejected;
@@ -55,7 +56,8 @@ ReviewResult ReviewHandler::handle(std::string_view body) const {
   if (request->pod_create) {
     facts = lookup_(request->service_account.namespace_name, request->service_account.name);
   }
-  return summarize(*request, facts, decide(*request, facts, options_, random_int_));
+  const Decision decision = decide(*request, facts, options_, random_int_);
+  return summarize(std::move(*request), facts, decision);
 }
 
 }  // namespace irsa::admission

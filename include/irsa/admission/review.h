@@ -46,10 +46,10 @@ struct Request {
   mutate::PodServiceAccount service_account;
 };
 
-// Stage 2: what the webhook answers.
+// Stage 2: what the webhook answers. The strings view the Request it was decided for.
 struct Decision {
-  std::string api_version;
-  std::string uid;
+  std::string_view api_version;
+  std::string_view uid;
   Outcome outcome = Outcome::kIgnored;  // never kRejected: that is a decode error
   mutate::MutationResult mutation;      // empty unless the Pod had an identity
 };

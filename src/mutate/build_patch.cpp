@@ -40,12 +40,6 @@ const std::string* stringMember(const json& object, std::string_view key) {
   return value != nullptr && value->is_string() ? value->get_ptr<const std::string*>() : nullptr;
 }
 
-const std::string* podAnnotation(const json& pod, const std::string& key) {
-  const json* metadata = member(pod, "metadata");
-  const json* annotations = metadata != nullptr ? member(*metadata, "annotations") : nullptr;
-  return annotations != nullptr ? stringMember(*annotations, key) : nullptr;
-}
-
 // True when `list` (an array of objects with "name") has an entry called `name`.
 bool hasNamedEntry(const json* list, std::string_view name) {
   if (list == nullptr || !list->is_array()) return false;
@@ -56,33 +50,22 @@ bool hasNamedEntry(const json* list, std::string_view name) {
   return false;
 }
 
-// --- Rule: token expiration precedence (docs/behaviour.md §1, "Pod annotations" and "Precedence").
-// ------ Pod annotation > ServiceAccount (or ConfigMap) > default; never below 600 s. An
-// unparseable Pod annotation is ignored rather than failing the Pod.
-std::int64_t tokenExpiration(const json& pod, const Identity& identity,
-                             const MutationOptions& options, std::int64_t fallback) {
-  if (const std::string* value = podAnnotation(
-          pod, annotationKey(options.annotation_prefix, kTokenExpirationAnnotation))) {
-    if (const auto parsed = govalues::parseInt64(*value)) return clampTokenExpiration(*parsed);
-  }
-  if (identity.token_expiration) return clampTokenExpiration(*identity.token_expiration);
-  return clampTokenExpiration(fallback);
-}
+// --- The Pod as the rules see it, found once (docs/behaviour.md §2.4: wrong types are absent).
+// Pointers into the Pod; null when the field is absent. Whether a present field has the
+// type a rule can patch is for that rule to say (a wrong type leaves its part alone).
+struct PodView {
+  const json* spec = nullptr;      // an object, or there is nothing to patch
+  const json* metadata = nullptr;  // any type
+  const json* labels = nullptr;    // any type; null when metadata is not an object
+  const json* volumes = nullptr;
+  const json* init_containers = nullptr;
+  const json* containers = nullptr;
+  const std::string* token_expiration = nullptr;  // the Pod annotation, when a string
+  const std::string* skip_containers = nullptr;   // the Pod annotation, when a string
+  bool windows = false;                           // docs/behaviour.md §2.3
+};
 
-// --- Rule: skip-containers (docs/behaviour.md §1, "Pod annotations").
-// -----------------------------------
-std::vector<std::string> skippedContainers(const json& pod, const MutationOptions& options) {
-  const std::string* value =
-      podAnnotation(pod, annotationKey(options.annotation_prefix, kSkipContainersAnnotation));
-  if (value == nullptr) return {};
-  return govalues::parseCsvRecord(*value).value_or(std::vector<std::string>{});
-}
-
-// --- Rule: Windows token path (docs/behaviour.md §2.3).
-// -------------------------------------------------
-bool isWindowsPod(const json& pod) {
-  const json* spec = member(pod, "spec");
-  const json* selector = spec != nullptr ? member(*spec, "nodeSelector") : nullptr;
+bool selectsWindows(const json* selector) {
   if (selector == nullptr) return false;
   for (const char* key : {"kubernetes.io/os", "beta.kubernetes.io/os"}) {
     const std::string* os = stringMember(*selector, key);
@@ -91,6 +74,49 @@ bool isWindowsPod(const json& pod) {
   return false;
 }
 
+PodView viewPod(const json& pod, const MutationOptions& options) {
+  PodView view;
+  const json* spec = member(pod, "spec");
+  if (spec == nullptr || !spec->is_object()) return view;
+  view.spec = spec;
+  view.metadata = member(pod, "metadata");
+  if (view.metadata != nullptr) {
+    view.labels = member(*view.metadata, "labels");
+    if (const json* annotations = member(*view.metadata, "annotations")) {
+      const std::string& prefix = options.annotation_prefix;
+      view.token_expiration =
+          stringMember(*annotations, annotationKey(prefix, kTokenExpirationAnnotation));
+      view.skip_containers =
+          stringMember(*annotations, annotationKey(prefix, kSkipContainersAnnotation));
+    }
+  }
+  view.volumes = member(*spec, "volumes");
+  view.init_containers = member(*spec, "initContainers");
+  view.containers = member(*spec, "containers");
+  view.windows = selectsWindows(member(*spec, "nodeSelector"));
+  return view;
+}
+
+// --- Rule: token expiration precedence (docs/behaviour.md §1, "Pod annotations" and "Precedence").
+// ------ Pod annotation > ServiceAccount (or ConfigMap) > default; never below 600 s. An
+// unparseable Pod annotation is ignored rather than failing the Pod.
+std::int64_t tokenExpiration(const PodView& pod, const Identity& identity, std::int64_t fallback) {
+  if (pod.token_expiration != nullptr) {
+    if (const auto parsed = govalues::parseInt64(*pod.token_expiration))
+      return clampTokenExpiration(*parsed);
+  }
+  if (identity.token_expiration) return clampTokenExpiration(*identity.token_expiration);
+  return clampTokenExpiration(fallback);
+}
+
+// --- Rule: skip-containers (docs/behaviour.md §1, "Pod annotations").
+// -----------------------------------
+std::vector<std::string> skippedContainers(const PodView& pod) {
+  if (pod.skip_containers == nullptr) return {};
+  return govalues::parseCsvRecord(*pod.skip_containers).value_or(std::vector<std::string>{});
+}
+
+// --- Rule: Windows token path (docs/behaviour.md §2.3).
 std::string windowsPath(const std::string& path) {
   std::string converted = "C:" + path;
   for (char& c : converted) {
@@ -200,9 +226,8 @@ void planContainer(const json& container, const std::string& path, const Contain
 
 // --- Rule: containers and init containers, skip list, no ephemeral containers (docs/behaviour.md
 // §2.2).
-void planContainers(const json& spec, std::string_view list_name,
+void planContainers(const json* containers, std::string_view list_name,
                     const std::vector<std::string>& skip, const ContainerPlan& plan, json& patch) {
-  const json* containers = member(spec, list_name);
   if (containers == nullptr || !containers->is_array()) return;
   for (std::size_t i = 0; i < containers->size(); ++i) {
     const json& container = (*containers)[i];
@@ -215,9 +240,8 @@ void planContainers(const json& spec, std::string_view list_name,
 
 // --- Rule: the projected token volume (docs/behaviour.md §2.1, docs/behaviour.md §4).
 // ---------------------------------
-void planVolume(const json& spec, const std::string& volume_name, const std::string& audience,
+void planVolume(const json* volumes, const std::string& volume_name, const std::string& audience,
                 std::int64_t expiration, const std::string& token_path, json& patch) {
-  const json* volumes = member(spec, "volumes");
   if (volumes != nullptr && !volumes->is_array() && !volumes->is_null()) return;
   if (hasNamedEntry(volumes, volume_name)) return;
   json token = json::object();
@@ -240,10 +264,10 @@ void planVolume(const json& spec, const std::string& volume_name, const std::str
 
 // --- Rule: Pod Identity label (docs/behaviour.md §4).
 // ---------------------------------------------------
-void planPodIdentityLabel(const json& pod, json& patch) {
-  const json* metadata = member(pod, "metadata");
+void planPodIdentityLabel(const PodView& pod, json& patch) {
+  const json* metadata = pod.metadata;
   if (metadata != nullptr && !metadata->is_object()) return;
-  const json* labels = metadata != nullptr ? member(*metadata, "labels") : nullptr;
+  const json* labels = pod.labels;
   if (labels != nullptr && !labels->is_object() && !labels->is_null()) return;
   const std::string* current =
       labels != nullptr ? stringMember(*labels, kPodIdentityLabel) : nullptr;
@@ -327,10 +351,10 @@ struct ModePlan {
 };
 
 // Spec 4: EKS Pod Identity. Expiration exactly at the 24 h default is jittered.
-ModePlan podIdentityPlan(const json& pod, const Identity& identity, const MutationOptions& options,
-                         const RandomInt& random_int) {
+ModePlan podIdentityPlan(const PodView& pod, const Identity& identity,
+                         const MutationOptions& options, const RandomInt& random_int) {
   ModePlan plan;
-  plan.expiration = tokenExpiration(pod, identity, options, kPodIdentityDefaultExpiration);
+  plan.expiration = tokenExpiration(pod, identity, kPodIdentityDefaultExpiration);
   if (plan.expiration == kPodIdentityDefaultExpiration && random_int) {
     plan.expiration = random_int(kPodIdentityJitterLow, kPodIdentityDefaultExpiration);
   }
@@ -347,10 +371,10 @@ ModePlan podIdentityPlan(const json& pod, const Identity& identity, const Mutati
 }
 
 // Spec 2: web identity (IRSA).
-ModePlan webIdentityPlan(const json& pod, const Identity& identity,
+ModePlan webIdentityPlan(const PodView& pod, const Identity& identity,
                          const MutationOptions& options) {
   ModePlan plan;
-  plan.expiration = tokenExpiration(pod, identity, options, options.default_token_expiration);
+  plan.expiration = tokenExpiration(pod, identity, options.default_token_expiration);
   plan.audience = identity.audience;
   plan.token_path = std::string(kWebIdentityTokenFile);
   ContainerPlan& container = plan.container;
@@ -360,7 +384,7 @@ ModePlan webIdentityPlan(const json& pod, const Identity& identity,
   container.credential_value_1 = identity.role_arn;
   container.credential_name_2 = "AWS_WEB_IDENTITY_TOKEN_FILE";
   const std::string token_file = container.mount_path + "/" + plan.token_path;
-  container.credential_value_2 = isWindowsPod(pod) ? windowsPath(token_file) : token_file;
+  container.credential_value_2 = pod.windows ? windowsPath(token_file) : token_file;
   return plan;
 }
 
@@ -385,22 +409,22 @@ void reportPatch(const Identity& identity, MutationResult& result) {
 MutationResult buildPatch(const json& pod, const Identity& identity, const MutationOptions& options,
                           const RandomInt& random_int) {
   MutationResult result;
-  const json* spec = member(pod, "spec");
-  if (spec == nullptr || !spec->is_object()) return result;
+  const PodView view = viewPod(pod, options);
+  if (view.spec == nullptr) return result;
 
   const bool pod_identity = identity.mode == IdentityMode::kPodIdentity;
-  ModePlan plan = pod_identity ? podIdentityPlan(pod, identity, options, random_int)
-                               : webIdentityPlan(pod, identity, options);
+  ModePlan plan = pod_identity ? podIdentityPlan(view, identity, options, random_int)
+                               : webIdentityPlan(view, identity, options);
   plan.container.regional_sts = identity.regional_sts;
   plan.container.region = &options.aws_default_region;
 
   json& patch = result.patch;
-  if (pod_identity) planPodIdentityLabel(pod, patch);
-  planVolume(*spec, plan.container.volume_name, plan.audience, plan.expiration, plan.token_path,
-             patch);
-  const std::vector<std::string> skip = skippedContainers(pod, options);
-  planContainers(*spec, "initContainers", skip, plan.container, patch);
-  planContainers(*spec, "containers", skip, plan.container, patch);
+  if (pod_identity) planPodIdentityLabel(view, patch);
+  planVolume(view.volumes, plan.container.volume_name, plan.audience, plan.expiration,
+             plan.token_path, patch);
+  const std::vector<std::string> skip = skippedContainers(view);
+  planContainers(view.init_containers, "initContainers", skip, plan.container, patch);
+  planContainers(view.containers, "containers", skip, plan.container, patch);
 
   if (!patch.empty()) reportPatch(identity, result);
   return result;

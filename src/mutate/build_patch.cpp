@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "irsa/govalues/go_values.h"
+#include "irsa/mutate/annotations.h"
 #include "irsa/mutate/json_pointer.h"
 
 namespace irsa::mutate {
@@ -21,7 +22,6 @@ using nlohmann::json;
 
 constexpr std::string_view kWebIdentityVolumeName = "aws-iam-token";
 constexpr std::string_view kWebIdentityTokenFile = "token";
-constexpr std::string_view kPodIdentityLabel = "eks.amazonaws.com/pod-identity";
 // Pod Identity tokens default to 24 h; those are spread over the last 2 h of that so that
 // the tokens of a large rollout do not all expire in the same second.
 constexpr std::int64_t kPodIdentityDefaultExpiration = 86400;
@@ -40,12 +40,6 @@ const std::string* stringMember(const json& object, std::string_view key) {
   return value != nullptr && value->is_string() ? value->get_ptr<const std::string*>() : nullptr;
 }
 
-const std::string* podAnnotation(const json& pod, const std::string& key) {
-  const json* metadata = member(pod, "metadata");
-  const json* annotations = metadata != nullptr ? member(*metadata, "annotations") : nullptr;
-  return annotations != nullptr ? stringMember(*annotations, key) : nullptr;
-}
-
 // True when `list` (an array of objects with "name") has an entry called `name`.
 bool hasNamedEntry(const json* list, std::string_view name) {
   if (list == nullptr || !list->is_array()) return false;
@@ -56,32 +50,22 @@ bool hasNamedEntry(const json* list, std::string_view name) {
   return false;
 }
 
-// --- Rule: token expiration precedence (docs/behaviour.md §1, "Pod annotations" and "Precedence").
-// ------ Pod annotation > ServiceAccount (or ConfigMap) > default; never below 600 s. An
-// unparseable Pod annotation is ignored rather than failing the Pod.
-std::int64_t tokenExpiration(const json& pod, const Identity& identity,
-                             const MutationOptions& options, std::int64_t fallback) {
-  if (const std::string* value =
-          podAnnotation(pod, options.annotation_prefix + "/token-expiration")) {
-    if (const auto parsed = govalues::parseInt64(*value)) return clampTokenExpiration(*parsed);
-  }
-  if (identity.token_expiration) return clampTokenExpiration(*identity.token_expiration);
-  return clampTokenExpiration(fallback);
-}
+// --- The Pod as the rules see it, found once (docs/behaviour.md §2.4: wrong types are absent).
+// Pointers into the Pod; null when the field is absent. Whether a present field has the
+// type a rule can patch is for that rule to say (a wrong type leaves its part alone).
+struct PodView {
+  const json* spec = nullptr;      // an object, or there is nothing to patch
+  const json* metadata = nullptr;  // any type
+  const json* labels = nullptr;    // any type; null when metadata is not an object
+  const json* volumes = nullptr;
+  const json* init_containers = nullptr;
+  const json* containers = nullptr;
+  const std::string* token_expiration = nullptr;  // the Pod annotation, when a string
+  const std::string* skip_containers = nullptr;   // the Pod annotation, when a string
+  bool windows = false;                           // docs/behaviour.md §2.3
+};
 
-// --- Rule: skip-containers (docs/behaviour.md §1, "Pod annotations").
-// -----------------------------------
-std::vector<std::string> skippedContainers(const json& pod, const MutationOptions& options) {
-  const std::string* value = podAnnotation(pod, options.annotation_prefix + "/skip-containers");
-  if (value == nullptr) return {};
-  return govalues::parseCsvRecord(*value).value_or(std::vector<std::string>{});
-}
-
-// --- Rule: Windows token path (docs/behaviour.md §2.3).
-// -------------------------------------------------
-bool isWindowsPod(const json& pod) {
-  const json* spec = member(pod, "spec");
-  const json* selector = spec != nullptr ? member(*spec, "nodeSelector") : nullptr;
+bool selectsWindows(const json* selector) {
   if (selector == nullptr) return false;
   for (const char* key : {"kubernetes.io/os", "beta.kubernetes.io/os"}) {
     const std::string* os = stringMember(*selector, key);
@@ -90,6 +74,49 @@ bool isWindowsPod(const json& pod) {
   return false;
 }
 
+PodView viewPod(const json& pod, const MutationOptions& options) {
+  PodView view;
+  const json* spec = member(pod, "spec");
+  if (spec == nullptr || !spec->is_object()) return view;
+  view.spec = spec;
+  view.metadata = member(pod, "metadata");
+  if (view.metadata != nullptr) {
+    view.labels = member(*view.metadata, "labels");
+    if (const json* annotations = member(*view.metadata, "annotations")) {
+      const std::string& prefix = options.annotation_prefix;
+      view.token_expiration =
+          stringMember(*annotations, annotationKey(prefix, kTokenExpirationAnnotation));
+      view.skip_containers =
+          stringMember(*annotations, annotationKey(prefix, kSkipContainersAnnotation));
+    }
+  }
+  view.volumes = member(*spec, "volumes");
+  view.init_containers = member(*spec, "initContainers");
+  view.containers = member(*spec, "containers");
+  view.windows = selectsWindows(member(*spec, "nodeSelector"));
+  return view;
+}
+
+// --- Rule: token expiration precedence (docs/behaviour.md §1, "Pod annotations" and "Precedence").
+// ------ Pod annotation > ServiceAccount (or ConfigMap) > default; never below 600 s. An
+// unparseable Pod annotation is ignored rather than failing the Pod.
+std::int64_t tokenExpiration(const PodView& pod, const Identity& identity, std::int64_t fallback) {
+  if (pod.token_expiration != nullptr) {
+    if (const auto parsed = govalues::parseInt64(*pod.token_expiration))
+      return clampTokenExpiration(*parsed);
+  }
+  if (identity.token_expiration) return clampTokenExpiration(*identity.token_expiration);
+  return clampTokenExpiration(fallback);
+}
+
+// --- Rule: skip-containers (docs/behaviour.md §1, "Pod annotations").
+// -----------------------------------
+std::vector<std::string> skippedContainers(const PodView& pod) {
+  if (pod.skip_containers == nullptr) return {};
+  return govalues::parseCsvRecord(*pod.skip_containers).value_or(std::vector<std::string>{});
+}
+
+// --- Rule: Windows token path (docs/behaviour.md §2.3).
 std::string windowsPath(const std::string& path) {
   std::string converted = "C:" + path;
   for (char& c : converted) {
@@ -199,9 +226,8 @@ void planContainer(const json& container, const std::string& path, const Contain
 
 // --- Rule: containers and init containers, skip list, no ephemeral containers (docs/behaviour.md
 // §2.2).
-void planContainers(const json& spec, std::string_view list_name,
+void planContainers(const json* containers, std::string_view list_name,
                     const std::vector<std::string>& skip, const ContainerPlan& plan, json& patch) {
-  const json* containers = member(spec, list_name);
   if (containers == nullptr || !containers->is_array()) return;
   for (std::size_t i = 0; i < containers->size(); ++i) {
     const json& container = (*containers)[i];
@@ -214,9 +240,8 @@ void planContainers(const json& spec, std::string_view list_name,
 
 // --- Rule: the projected token volume (docs/behaviour.md §2.1, docs/behaviour.md §4).
 // ---------------------------------
-void planVolume(const json& spec, const std::string& volume_name, const std::string& audience,
+void planVolume(const json* volumes, const std::string& volume_name, const std::string& audience,
                 std::int64_t expiration, const std::string& token_path, json& patch) {
-  const json* volumes = member(spec, "volumes");
   if (volumes != nullptr && !volumes->is_array() && !volumes->is_null()) return;
   if (hasNamedEntry(volumes, volume_name)) return;
   json token = json::object();
@@ -239,16 +264,16 @@ void planVolume(const json& spec, const std::string& volume_name, const std::str
 
 // --- Rule: Pod Identity label (docs/behaviour.md §4).
 // ---------------------------------------------------
-void planPodIdentityLabel(const json& pod, json& patch) {
-  const json* metadata = member(pod, "metadata");
+void planPodIdentityLabel(const PodView& pod, json& patch) {
+  const json* metadata = pod.metadata;
   if (metadata != nullptr && !metadata->is_object()) return;
-  const json* labels = metadata != nullptr ? member(*metadata, "labels") : nullptr;
+  const json* labels = pod.labels;
   if (labels != nullptr && !labels->is_object() && !labels->is_null()) return;
   const std::string* current =
       labels != nullptr ? stringMember(*labels, kPodIdentityLabel) : nullptr;
-  if (current != nullptr && *current == "enabled") return;
+  if (current != nullptr && *current == kPodIdentityLabelValue) return;
   json label = json::object();
-  put(label, kPodIdentityLabel, "enabled");
+  put(label, kPodIdentityLabel, kPodIdentityLabelValue);
   if (metadata == nullptr) {
     json new_metadata = json::object();
     put(new_metadata, "labels", std::move(label));
@@ -257,7 +282,8 @@ void planPodIdentityLabel(const json& pod, json& patch) {
     addOperation(patch, "/metadata/labels", std::move(label));
   } else {
     // "add" on an existing member replaces it, which is what a wrong value needs.
-    addOperation(patch, "/metadata/labels/" + escapeJsonPointerToken(kPodIdentityLabel), "enabled");
+    addOperation(patch, "/metadata/labels/" + escapeJsonPointerToken(kPodIdentityLabel),
+                 kPodIdentityLabelValue);
   }
 }
 
@@ -314,68 +340,93 @@ irsa::json::JsonFilter podFieldsRead(const MutationOptions& options) {
   return pod;
 }
 
-MutationResult buildPatch(const json& pod, const Identity& identity, const MutationOptions& options,
-                          const RandomInt& random_int) {
-  MutationResult result;
-  const json* spec = member(pod, "spec");
-  if (spec == nullptr || !spec->is_object()) return result;
+namespace {
 
-  ContainerPlan plan;
-  plan.regional_sts = identity.regional_sts;
-  plan.region = &options.aws_default_region;
+// What the projected volume and every container get in one mode.
+struct ModePlan {
+  ContainerPlan container;
   std::int64_t expiration = 0;
   std::string audience;
   std::string token_path;
+};
 
-  if (identity.mode == IdentityMode::kPodIdentity) {
-    // Spec 4: EKS Pod Identity. Expiration exactly at the 24 h default is jittered.
-    expiration = tokenExpiration(pod, identity, options, kPodIdentityDefaultExpiration);
-    if (expiration == kPodIdentityDefaultExpiration && random_int) {
-      expiration = random_int(kPodIdentityJitterLow, kPodIdentityDefaultExpiration);
-    }
-    audience = options.container_credentials_audience;
-    token_path = options.container_credentials_token_path;
-    plan.volume_name = options.container_credentials_token_volume_name;
-    plan.mount_path = options.container_credentials_token_mount_path;
-    plan.credential_name_1 = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
-    plan.credential_value_1 = options.container_credentials_full_uri;
-    plan.credential_name_2 = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
-    plan.credential_value_2 = plan.mount_path + "/" + token_path;
-  } else {
-    // Spec 2: web identity (IRSA).
-    expiration = tokenExpiration(pod, identity, options, options.default_token_expiration);
-    audience = identity.audience;
-    token_path = std::string(kWebIdentityTokenFile);
-    plan.volume_name = std::string(kWebIdentityVolumeName);
-    plan.mount_path = options.token_mount_path;
-    plan.credential_name_1 = "AWS_ROLE_ARN";
-    plan.credential_value_1 = identity.role_arn;
-    plan.credential_name_2 = "AWS_WEB_IDENTITY_TOKEN_FILE";
-    const std::string token_file = plan.mount_path + "/" + token_path;
-    plan.credential_value_2 = isWindowsPod(pod) ? windowsPath(token_file) : token_file;
+// Spec 4: EKS Pod Identity. Expiration exactly at the 24 h default is jittered.
+ModePlan podIdentityPlan(const PodView& pod, const Identity& identity,
+                         const MutationOptions& options, const RandomInt& random_int) {
+  ModePlan plan;
+  plan.expiration = tokenExpiration(pod, identity, kPodIdentityDefaultExpiration);
+  if (plan.expiration == kPodIdentityDefaultExpiration && random_int) {
+    plan.expiration = random_int(kPodIdentityJitterLow, kPodIdentityDefaultExpiration);
   }
+  plan.audience = options.container_credentials_audience;
+  plan.token_path = options.container_credentials_token_path;
+  ContainerPlan& container = plan.container;
+  container.volume_name = options.container_credentials_token_volume_name;
+  container.mount_path = options.container_credentials_token_mount_path;
+  container.credential_name_1 = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+  container.credential_value_1 = options.container_credentials_full_uri;
+  container.credential_name_2 = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+  container.credential_value_2 = container.mount_path + "/" + plan.token_path;
+  return plan;
+}
 
-  json& patch = result.patch;
-  if (identity.mode == IdentityMode::kPodIdentity) planPodIdentityLabel(pod, patch);
-  planVolume(*spec, plan.volume_name, audience, expiration, token_path, patch);
-  const std::vector<std::string> skip = skippedContainers(pod, options);
-  planContainers(*spec, "initContainers", skip, plan, patch);
-  planContainers(*spec, "containers", skip, plan, patch);
+// Spec 2: web identity (IRSA).
+ModePlan webIdentityPlan(const PodView& pod, const Identity& identity,
+                         const MutationOptions& options) {
+  ModePlan plan;
+  plan.expiration = tokenExpiration(pod, identity, options.default_token_expiration);
+  plan.audience = identity.audience;
+  plan.token_path = std::string(kWebIdentityTokenFile);
+  ContainerPlan& container = plan.container;
+  container.volume_name = std::string(kWebIdentityVolumeName);
+  container.mount_path = options.token_mount_path;
+  container.credential_name_1 = "AWS_ROLE_ARN";
+  container.credential_value_1 = identity.role_arn;
+  container.credential_name_2 = "AWS_WEB_IDENTITY_TOKEN_FILE";
+  const std::string token_file = container.mount_path + "/" + plan.token_path;
+  container.credential_value_2 = pod.windows ? windowsPath(token_file) : token_file;
+  return plan;
+}
 
-  if (patch.empty()) return result;
-
+// --- Rule: audit annotations and the invalid-role warning, only with a patch
+// (docs/behaviour.md §5).
+void reportPatch(const Identity& identity, MutationResult& result) {
   if (identity.mode == IdentityMode::kPodIdentity) {
     result.audit_annotations["mode"] = "pod-identity";
-  } else {
-    result.audit_annotations["mode"] = "web-identity";
-    result.audit_annotations["role-arn"] = identity.role_arn;
-    if (!isValidRoleArn(identity.role_arn)) {
-      result.warnings.push_back(
-          "role ARN \"" + identity.role_arn +
-          "\" is not a valid IAM role ARN (arn:aws:iam::<12-digit "
-          "account>:role/<name>); AWS SDKs in this Pod will fail to assume it");
-    }
+    return;
   }
+  result.audit_annotations["mode"] = "web-identity";
+  result.audit_annotations["role-arn"] = identity.role_arn;
+  if (!isValidRoleArn(identity.role_arn)) {
+    result.warnings.push_back("role ARN \"" + identity.role_arn +
+                              "\" is not a valid IAM role ARN (arn:aws:iam::<12-digit "
+                              "account>:role/<name>); AWS SDKs in this Pod will fail to assume it");
+  }
+}
+
+}  // namespace
+
+MutationResult buildPatch(const json& pod, const Identity& identity, const MutationOptions& options,
+                          const RandomInt& random_int) {
+  MutationResult result;
+  const PodView view = viewPod(pod, options);
+  if (view.spec == nullptr) return result;
+
+  const bool pod_identity = identity.mode == IdentityMode::kPodIdentity;
+  ModePlan plan = pod_identity ? podIdentityPlan(view, identity, options, random_int)
+                               : webIdentityPlan(view, identity, options);
+  plan.container.regional_sts = identity.regional_sts;
+  plan.container.region = &options.aws_default_region;
+
+  json& patch = result.patch;
+  if (pod_identity) planPodIdentityLabel(view, patch);
+  planVolume(view.volumes, plan.container.volume_name, plan.audience, plan.expiration,
+             plan.token_path, patch);
+  const std::vector<std::string> skip = skippedContainers(view);
+  planContainers(view.init_containers, "initContainers", skip, plan.container, patch);
+  planContainers(view.containers, "containers", skip, plan.container, patch);
+
+  if (!patch.empty()) reportPatch(identity, result);
   return result;
 }
 

@@ -4,24 +4,11 @@
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include "server/admission_route.h"
 #include "server/https_server.h"
 
 namespace irsa::server {
 namespace {
-
-const char* outcomeName(admission::Outcome outcome) {
-  switch (outcome) {
-    case admission::Outcome::kMutated:
-      return "mutated";
-    case admission::Outcome::kUnchanged:
-      return "unchanged";
-    case admission::Outcome::kIgnored:
-      return "ignored";
-    case admission::Outcome::kRejected:
-      return "rejected";
-  }
-  return "unknown";
-}
 
 // Bounded label values: an attacker probing random paths must not grow the registry.
 std::string pathLabel(std::string_view path) {
@@ -36,6 +23,20 @@ std::string verbLabel(std::string_view method) {
     if (method == known) return std::string(method);
   }
   return "other";
+}
+
+constexpr const char* kHandlerExceptions = "irsa_webhook_handler_exceptions_total";
+
+void describeMetrics(MetricsRegistry& metrics) {
+  metrics.describe("http_request_count", "counter",
+                   "HTTP requests served, by verb, path and code.");
+  metrics.describe("pod_identity_webhook_pod_count", "counter",
+                   "Pod CREATEs given an identity, by method (sts_web_identity or "
+                   "container_credentials).");
+  metrics.describe("pod_identity_webhook_missing_sa_count", "counter",
+                   "Pod admissions whose ServiceAccount was not found.");
+  metrics.describe(kHandlerExceptions, "counter",
+                   "Admission requests answered 500 because the handler threw.");
 }
 
 }  // namespace
@@ -67,22 +68,17 @@ WebhookServer::WebhookServer(ServerOptions options, const admission::ReviewHandl
     certificates_.attachTo(tls_context_);
   }
   metrics_server_ = std::make_unique<httplib::Server>();
-  metrics_.describe("http_request_count", "counter",
-                    "HTTP requests served, by verb, path and code.");
-  metrics_.describe("pod_identity_webhook_pod_count", "counter",
-                    "Pod CREATEs given an identity, by method (sts_web_identity or "
-                    "container_credentials).");
-  metrics_.describe("pod_identity_webhook_missing_sa_count", "counter",
-                    "Pod admissions whose ServiceAccount was not found.");
-  metrics_.increment("pod_identity_webhook_missing_sa_count", "", 0);
+  describeMetrics(metrics_);
   mutate_ok_count_ =
       &metrics_.series("http_request_count", R"(verb="POST",path="/mutate",code="200")");
-  // The Go webhook's label values. Like it, a Pod counts once an identity is found for it,
-  // whether or not its containers already had everything.
-  web_identity_count_ =
-      &metrics_.series("pod_identity_webhook_pod_count", R"(method="sts_web_identity")");
-  container_credentials_count_ =
-      &metrics_.series("pod_identity_webhook_pod_count", R"(method="container_credentials")");
+  mutate_route_ = withRequestLog(withMetrics(
+      withExceptionBarrier(admissionEndpoint(handler_), metrics_.series(kHandlerExceptions, "")),
+      AdmissionCounters{
+          metrics_,
+          // The Go webhook's label values.
+          metrics_.series("pod_identity_webhook_pod_count", R"(method="sts_web_identity")"),
+          metrics_.series("pod_identity_webhook_pod_count", R"(method="container_credentials")"),
+          metrics_.series("pod_identity_webhook_missing_sa_count", "")}));
   installMetricsRoutes();
 }
 
@@ -98,55 +94,28 @@ void WebhookServer::addMetricsPage(const std::string& path, std::function<std::s
       });
 }
 
-bool WebhookServer::isReady(std::string* reason) const {
-  if (draining_) {
-    *reason = "shutting down";
-    return false;
-  }
-  if (!certificates_.hasCertificate()) {
-    *reason = "no serving certificate loaded";
-    return false;
-  }
-  return !ready_ || ready_(reason);
+Status WebhookServer::readiness() const {
+  if (draining_) return failedPrecondition("shutting down");
+  if (!certificates_.hasCertificate()) return failedPrecondition("no serving certificate loaded");
+  std::string reason;
+  if (ready_ && !ready_(&reason)) return failedPrecondition(std::move(reason));
+  return okStatus();
 }
 
 HttpResponse WebhookServer::route(const HttpRequest& request) {
   HttpResponse response;
   if (request.path == "/mutate") {
-    const auto started = std::chrono::steady_clock::now();
-    admission::ReviewResponse review =
-        handler_.handle(request.method, request.content_type, request.body);
-    response.status = review.http_status;
-    response.content_type = std::move(review.content_type);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (review.outcome != admission::Outcome::kRejected) metrics_.observeAdmissionSeconds(seconds);
-    if (review.has_identity) {
-      (review.mode == mutate::IdentityMode::kPodIdentity ? container_credentials_count_
-                                                         : web_identity_count_)
-          ->fetch_add(1, std::memory_order_relaxed);
-    }
-    if (!review.service_account_found) metrics_.increment("pod_identity_webhook_missing_sa_count");
-    if (review.outcome == admission::Outcome::kRejected) {
-      spdlog::warn("admission request rejected with {}: {}", review.http_status,
-                   std::string_view(review.body).substr(0, review.body.size() - 1));
-    } else {
-      spdlog::debug(
-          "admission uid={} namespace={} pod={} serviceaccount={} outcome={} took={:.3f}ms",
-          review.uid, review.namespace_name, review.pod_name, review.service_account,
-          outcomeName(review.outcome), seconds * 1000);
-    }
-    response.body = std::move(review.body);
+    response = std::move(mutate_route_(request).response);
   } else if (request.path == "/healthz" || request.path == "/readyz") {
-    std::string reason;
     if (request.method != "GET" && request.method != "HEAD") {
       response.status = 405;
       response.body = "method " + std::string(request.method) + " not allowed; use GET\n";
-    } else if (request.path == "/healthz" || isReady(&reason)) {
+    } else if (const Status ready = request.path == "/healthz" ? okStatus() : readiness();
+               ready.ok()) {
       response.body = "ok\n";
     } else {
       response.status = 503;
-      response.body = reason + "\n";
+      response.body = ready.message() + "\n";
     }
   } else {
     response.status = 404;

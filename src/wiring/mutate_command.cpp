@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <variant>
 
 #include "irsa/config/config.h"
 #include "irsa/identity/identity_resolver.h"
@@ -10,6 +11,7 @@
 #include "irsa/kube/api_client.h"
 #include "irsa/kube/client_config.h"
 #include "irsa/mutate/build_patch.h"
+#include "irsa/mutate/decision.h"
 #include "wiring/options_from_config.h"
 #include "wiring/yaml_to_json.h"
 
@@ -72,13 +74,16 @@ std::optional<std::string> readAll(const std::string& path, std::istream& in) {
   return content.str();
 }
 
-}  // namespace
-
-int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
-                     std::ostream& err) {
+// What the command line asks for besides the webhook's own flags.
+struct Invocation {
   std::string pod_path = "-";
   std::string output = "pod";
   std::vector<std::string> webhook_args;
+  bool help = false;
+};
+
+Invocation parseInvocation(const std::vector<std::string>& args) {
+  Invocation invocation;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&](const std::string& name) -> std::optional<std::string> {
@@ -87,91 +92,87 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
       return std::nullopt;
     };
     if (arg == "--help" || arg == "-h") {
-      out << kUsage;
-      return 0;
+      invocation.help = true;
+      return invocation;
     }
     if (auto v = value("--pod")) {
-      pod_path = *v;
+      invocation.pod_path = *v;
     } else if (auto o = value("--output")) {
-      output = *o;
+      invocation.output = *o;
     } else {
-      webhook_args.push_back(arg);
+      invocation.webhook_args.push_back(arg);
     }
   }
-  if (output != "pod" && output != "patch") {
-    err << "irsa-webhook mutate: --output must be pod or patch\n";
-    return 2;
-  }
-  auto parsed = config::parseFlags(webhook_args);
-  if (auto* error = std::get_if<config::ParseError>(&parsed)) {
-    err << "irsa-webhook mutate: " << error->message << "\n";
-    return 2;
-  }
-  const config::Config& c = std::get<config::Config>(parsed);
-  std::unique_ptr<identity::ServiceAccountSource> source;
-  ApiServiceAccounts* api_source = nullptr;
-  if (!c.service_accounts_file.empty()) {
-    auto accounts =
-        identity::StaticServiceAccounts::fromFile(c.service_accounts_file, c.annotation_prefix);
-    if (auto* error = std::get_if<identity::StaticServiceAccountsError>(&accounts)) {
-      err << "irsa-webhook mutate: " << error->message << "\n";
-      return 1;
-    }
-    source = std::move(std::get<std::unique_ptr<identity::StaticServiceAccounts>>(accounts));
-  } else {
-    auto client_config = kube::resolveClientConfig(c.kubeconfig, c.kube_api);
-    if (auto* error = std::get_if<kube::ConfigError>(&client_config)) {
-      err << "irsa-webhook mutate: no --service-accounts-file, and no cluster: " << error->message
-          << "\n"
-          << kUsage;
-      return 2;
-    }
-    auto api = std::make_unique<ApiServiceAccounts>(std::get<kube::ClientConfig>(client_config),
-                                                    c.annotation_prefix);
-    api_source = api.get();
-    source = std::move(api);
-  }
-  const auto text = readAll(pod_path, in);
-  if (!text) {
-    err << "irsa-webhook mutate: cannot read Pod file " << pod_path << "\n";
-    return 1;
-  }
-  std::string yaml_error;
-  const auto pod = yamlToJson(*text, &yaml_error);
-  if (!pod || !pod->is_object()) {
-    err << "irsa-webhook mutate: Pod " << pod_path << " is not a YAML/JSON object"
-        << (yaml_error.empty() ? "" : ": " + yaml_error) << "\n";
-    return 1;
-  }
+  return invocation;
+}
 
+// Why the command stops early: the exit code and what stderr says.
+struct Exit {
+  int code;
+  std::string message;
+};
+
+struct Accounts {
+  std::unique_ptr<identity::ServiceAccountSource> source;
+  ApiServiceAccounts* api = nullptr;  // set when reading from a cluster
+};
+
+std::variant<Accounts, Exit> serviceAccounts(const config::Config& c) {
+  Accounts accounts;
+  if (!c.service_accounts_file.empty()) {
+    auto file =
+        identity::StaticServiceAccounts::fromFile(c.service_accounts_file, c.annotation_prefix);
+    if (auto* error = std::get_if<identity::StaticServiceAccountsError>(&file))
+      return Exit{1, "irsa-webhook mutate: " + error->message + "\n"};
+    accounts.source = std::move(std::get<std::unique_ptr<identity::StaticServiceAccounts>>(file));
+    return accounts;
+  }
+  auto client_config = kube::resolveClientConfig(c.kubeconfig, c.kube_api);
+  if (auto* error = std::get_if<kube::ConfigError>(&client_config)) {
+    return Exit{2, "irsa-webhook mutate: no --service-accounts-file, and no cluster: " +
+                       error->message + "\n" + kUsage};
+  }
+  auto api = std::make_unique<ApiServiceAccounts>(std::get<kube::ClientConfig>(client_config),
+                                                  c.annotation_prefix);
+  accounts.api = api.get();
+  accounts.source = std::move(api);
+  return accounts;
+}
+
+std::variant<nlohmann::json, Exit> readPod(const std::string& path, std::istream& in) {
+  const auto text = readAll(path, in);
+  if (!text) return Exit{1, "irsa-webhook mutate: cannot read Pod file " + path + "\n"};
+  std::string yaml_error;
+  auto pod = yamlToJson(*text, &yaml_error);
+  if (!pod || !pod->is_object()) {
+    return Exit{1, "irsa-webhook mutate: Pod " + path + " is not a YAML/JSON object" +
+                       (yaml_error.empty() ? "" : ": " + yaml_error) + "\n"};
+  }
+  return std::move(*pod);
+}
+
+// Resolves the Pod's identity and prints the result; returns the exit code.
+int mutatePod(const config::Config& c, const Accounts& accounts, const nlohmann::json& pod,
+              const std::string& output, std::ostream& out, std::ostream& err) {
   std::unique_ptr<identity::PodIdentityFile> pod_identities;
   if (!c.watch_container_credentials_config.empty()) {
     pod_identities =
         std::make_unique<identity::PodIdentityFile>(c.watch_container_credentials_config);
     pod_identities->reload();
   }
-  const identity::ResolverOptions resolver_options = resolverOptions(c);
-  identity::IdentityResolver resolver(resolver_options, *source, nullptr, pod_identities.get());
-
-  const auto metadata = pod->find("metadata");
-  std::string ns = "default";
-  if (metadata != pod->end() && metadata->is_object() && metadata->contains("namespace") &&
-      (*metadata)["namespace"].is_string()) {
-    ns = (*metadata)["namespace"].get<std::string>();
-  }
-  std::string sa = "default";
-  const auto spec = pod->find("spec");
-  if (spec != pod->end() && spec->is_object() && spec->contains("serviceAccountName") &&
-      (*spec)["serviceAccountName"].is_string()) {
-    sa = (*spec)["serviceAccountName"].get<std::string>();
-  }
-
-  const mutate::MutationOptions options = mutationOptions(c);
+  identity::IdentityResolver resolver(resolverOptions(c), *accounts.source, nullptr,
+                                      pod_identities.get());
+  // The same rule as the server (docs/behaviour.md §2); a Pod file without a namespace is
+  // read as kubectl would apply it, into "default".
+  mutate::PodServiceAccount account = mutate::serviceAccountOf(pod, "");
+  if (account.namespace_name.empty()) account.namespace_name = "default";
+  const std::string& ns = account.namespace_name;
+  const std::string& sa = account.name;
 
   const identity::Resolution resolution = resolver.resolve(ns, sa);
-  if (api_source != nullptr && !api_source->error.empty()) {
+  if (accounts.api != nullptr && !accounts.api->error.empty()) {
     err << "irsa-webhook mutate: reading ServiceAccount " << ns << "/" << sa << ": "
-        << api_source->error << "\n";
+        << accounts.api->error << "\n";
     return 1;
   }
   if (!resolution.service_account_found) {
@@ -180,16 +181,45 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
   mutate::MutationResult result;
   if (resolution.identity) {
     // Deterministic output: the jitter takes its upper bound, like an unjittered token.
-    result = mutate::buildPatch(*pod, *resolution.identity, options,
+    result = mutate::buildPatch(pod, *resolution.identity, mutationOptions(c),
                                 [](std::int64_t, std::int64_t high) { return high; });
   }
   for (const std::string& warning : result.warnings) err << "Warning: " << warning << "\n";
-  if (output == "patch") {
-    out << result.patch.dump(2) << "\n";
-  } else {
-    out << pod->patch(result.patch).dump(2) << "\n";
-  }
+  out << (output == "patch" ? result.patch : pod.patch(result.patch)).dump(2) << "\n";
   return 0;
+}
+
+}  // namespace
+
+int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                     std::ostream& err) {
+  const Invocation invocation = parseInvocation(args);
+  if (invocation.help) {
+    out << kUsage;
+    return 0;
+  }
+  if (invocation.output != "pod" && invocation.output != "patch") {
+    err << "irsa-webhook mutate: --output must be pod or patch\n";
+    return 2;
+  }
+  auto parsed = config::parseFlags(invocation.webhook_args);
+  if (auto* error = std::get_if<config::ParseError>(&parsed)) {
+    err << "irsa-webhook mutate: " << error->message << "\n";
+    return 2;
+  }
+  const config::Config& c = std::get<config::Config>(parsed);
+  auto accounts = serviceAccounts(c);
+  if (auto* exit = std::get_if<Exit>(&accounts)) {
+    err << exit->message;
+    return exit->code;
+  }
+  const auto pod = readPod(invocation.pod_path, in);
+  if (const auto* exit = std::get_if<Exit>(&pod)) {
+    err << exit->message;
+    return exit->code;
+  }
+  return mutatePod(c, std::get<Accounts>(accounts), std::get<nlohmann::json>(pod),
+                   invocation.output, out, err);
 }
 
 }  // namespace irsa::wiring

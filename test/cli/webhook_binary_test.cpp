@@ -151,6 +151,27 @@ TEST(MutateCommand, PatchOutputAndErrors) {
   EXPECT_EQ(wiring::runMutateCommand({}, in, out, err), 2);
 }
 
+// The CLI and the server pick a Pod's ServiceAccount with one function
+// (docs/behaviour.md §2): spec.serviceAccountName, else the deprecated spec.serviceAccount,
+// else "default". The CLI once read only serviceAccountName.
+TEST(MutateCommand, ChoosesTheServiceAccountLikeTheServer) {
+  const std::string pod = R"({"metadata":{"name":"p","namespace":"demo"},)"
+                          R"("spec":{"serviceAccount":"s3-reader","containers":[{"name":"c"}]}})";
+  std::istringstream in(pod);
+  std::ostringstream out;
+  std::ostringstream err;
+  ASSERT_EQ(wiring::runMutateCommand(
+                {"--service-accounts-file", kExamples + "/service-accounts.yaml"}, in, out, err),
+            0)
+      << err.str();
+  const json mutated = json::parse(out.str());
+  ASSERT_TRUE(mutated["spec"]["containers"][0].contains("env")) << out.str();
+  EXPECT_EQ(mutated["spec"]["containers"][0]["env"][1]["name"], "AWS_ROLE_ARN");
+  EXPECT_EQ(mutated["spec"]["containers"][0]["env"][1]["value"],
+            "arn:aws:iam::111122223333:role/s3-reader");
+  EXPECT_EQ(err.str().find("not found"), std::string::npos) << err.str();
+}
+
 TEST(MutateCommand, ReadsTheServiceAccountFromTheClusterViaKubeconfig) {
   test::FakeApiServer api;
   api.put("serviceaccounts", "demo", "s3-reader",

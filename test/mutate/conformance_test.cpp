@@ -1,6 +1,7 @@
-// Runs every fixture in test/mutate/fixtures: Pod + identity + options -> expected
-// resulting Pod. The returned patch is applied with nlohmann's RFC 6902 implementation,
-// so a patch that is well-formed but lands in the wrong place fails here.
+// Runs every fixture in test/mutate/fixtures (format: fixtures/README.md): Pod + identity +
+// options -> expected resulting Pod, each case one hand-written file. The returned patch is
+// applied with nlohmann's RFC 6902 implementation, so a patch that is well-formed but lands in
+// the wrong place fails here.
 
 #include <gtest/gtest.h>
 

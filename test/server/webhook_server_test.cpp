@@ -12,8 +12,10 @@
 #include <condition_variable>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <thread>
 
+#include "irsa/status/status.h"
 #include "support/tls_test_files.h"
 
 namespace irsa::server {
@@ -27,6 +29,18 @@ std::string podReview() {
     "uid":"u-1","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"ns",
     "operation":"CREATE","object":{"metadata":{"name":"p"},
     "spec":{"serviceAccountName":"app","containers":[{"name":"c"}]}}}})";
+}
+
+// True when a plain TCP connection to 127.0.0.1:port is accepted.
+bool tcpConnects(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return connected;
 }
 
 // A TLS client that writes raw bytes: pipelining, Expect: 100-continue and stalled
@@ -140,6 +154,7 @@ class ServerTest : public ::testing::Test {
       slow_changed_.notify_all();
       slow_changed_.wait(lock, [this] { return slow_released_; });
     }
+    if (sa == "throws") throw std::runtime_error("lookup failed in a way nobody planned for");
     admission::LookupResult result;
     if (sa == "app") {
       mutate::Identity identity;
@@ -251,6 +266,19 @@ TEST_F(ServerTest, MissingCertificateMeansNotReadyAndNoHandshake) {
   CertificateStore empty(dir_.file("absent.crt"), dir_.file("absent.key"));
   EXPECT_NE(empty.load(), "");
   EXPECT_FALSE(empty.hasCertificate());
+  ServerOptions options;
+  options.bind_address = "127.0.0.1";
+  options.port = 0;
+  options.metrics_port = -1;
+  WebhookServer server(options, handler_, empty, metrics_, nullptr);
+  ASSERT_EQ(server.start(), "");
+  // /readyz answers from readiness(); no client can reach it without a certificate.
+  const Status readiness = server.readiness();
+  EXPECT_EQ(readiness.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(readiness.message(), "no serving certificate loaded");
+  EXPECT_FALSE(test::servedCommonName(server.port()).has_value())
+      << "a handshake completed without a serving certificate";
+  server.shutdown(0ms);
 }
 
 TEST_F(ServerTest, MinimumTlsVersionIsEnforced) {
@@ -271,24 +299,65 @@ TEST_F(ServerTest, Tls13OnlyRefusesTls12Clients) {
 
 TEST_F(ServerTest, ShutdownDrainsAndFinishesInFlightRequests) {
   startServer();
-  lookup_delay_ = 400ms;
-  auto in_flight = std::async(std::launch::async, [this] {
-    auto c = newClient();
-    auto response = c->Post("/mutate", podReview(), "application/json");
+  const int port = server_->port();
+  std::string slow_review = podReview();
+  slow_review.replace(slow_review.find("\"app\""), 5, "\"slow\"");
+  auto in_flight = std::async(std::launch::async, [this, &slow_review] {
+    auto response = newClient()->Post("/mutate", slow_review, "application/json");
     return response ? response->status : -1;
   });
-  std::this_thread::sleep_for(100ms);
+  {
+    std::unique_lock lock(slow_mutex_);
+    ASSERT_TRUE(slow_changed_.wait_for(lock, 10s, [&] { return slow_waiting_ == 1; }));
+  }
   auto stopping = std::async(std::launch::async, [this] { server_->shutdown(300ms); });
-  std::this_thread::sleep_for(50ms);
-  lookup_delay_ = 0ms;
-  const auto during_drain = newClient()->Get("/readyz");
-  ASSERT_TRUE(during_drain);
-  EXPECT_EQ(during_drain->status, 503);
-  EXPECT_EQ(during_drain->get_header_value("Connection"), "close");
-  EXPECT_EQ(in_flight.get(), 200);
+  // The drain has begun once /readyz says so; the request is still held in the handler.
+  int drain_status = 0;
+  std::string drain_body;
+  std::string drain_connection;
+  for (int i = 0; i < 100 && drain_status != 503; ++i) {
+    if (const auto readyz = newClient()->Get("/readyz")) {
+      drain_status = readyz->status;
+      drain_body = readyz->body;
+      drain_connection = readyz->get_header_value("Connection");
+    }
+    if (drain_status != 503) std::this_thread::sleep_for(2ms);
+  }
+  EXPECT_EQ(drain_status, 503);
+  EXPECT_EQ(drain_body, "shutting down\n");
+  EXPECT_EQ(drain_connection, "close");
+  {
+    std::lock_guard lock(slow_mutex_);
+    slow_released_ = true;
+  }
+  slow_changed_.notify_all();
+  EXPECT_EQ(in_flight.get(), 200) << "the in-flight request is answered, not cut";
   stopping.get();
   server_.reset();
-  // Once stopped, nothing listens any more.
+  EXPECT_FALSE(tcpConnects(port)) << "the listener is closed after shutdown";
+}
+
+TEST_F(ServerTest, HandlerExceptionIs500AndTheServerKeepsServing) {
+  startServer();
+  std::string throwing_review = podReview();
+  throwing_review.replace(throwing_review.find("\"app\""), 5, "\"throws\"");
+  auto c = newClient();
+  const auto failed = c->Post("/mutate", throwing_review, "application/json");
+  ASSERT_TRUE(failed) << httplib::to_string(failed.error());
+  EXPECT_EQ(failed->status, 500);
+  EXPECT_EQ(failed->body.find('\n'), failed->body.size() - 1) << "one line: " << failed->body;
+  EXPECT_EQ(failed->body.find("nobody planned"), std::string::npos) << "no internals in the body";
+  const auto next = c->Post("/mutate", podReview(), "application/json");
+  ASSERT_TRUE(next) << httplib::to_string(next.error());
+  EXPECT_EQ(next->status, 200);
+  httplib::Client metrics("127.0.0.1", server_->metricsPort());
+  const auto scraped = metrics.Get("/metrics");
+  ASSERT_TRUE(scraped);
+  EXPECT_NE(scraped->body.find("irsa_webhook_handler_exceptions_total 1\n"), std::string::npos)
+      << scraped->body;
+  EXPECT_NE(scraped->body.find(R"(http_request_count{verb="POST",path="/mutate",code="500"} 1)"),
+            std::string::npos)
+      << scraped->body;
 }
 
 TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {

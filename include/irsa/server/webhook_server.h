@@ -13,6 +13,7 @@
 #include "irsa/server/certificate_store.h"
 #include "irsa/server/metrics.h"
 #include "irsa/server/tls_settings.h"
+#include "irsa/status/status.h"
 
 namespace httplib {
 class Server;
@@ -22,6 +23,7 @@ typedef struct ssl_ctx_st SSL_CTX;  // NOLINT(modernize-use-using): OpenSSL's ow
 namespace irsa::server {
 
 class HttpsServer;
+struct AdmissionExchange;
 struct HttpRequest;
 struct HttpResponse;
 
@@ -68,10 +70,12 @@ class WebhookServer {
   // keep-alive connections are closed. Blocks until both servers have stopped.
   void shutdown(std::chrono::milliseconds drain);
 
+  // What /readyz answers: OK, or failedPrecondition with the reason (docs/behaviour.md §6).
+  Status readiness() const;
+
  private:
   void installMetricsRoutes();
   HttpResponse route(const HttpRequest& request);
-  bool isReady(std::string* reason) const;
 
   ServerOptions options_;
   const admission::ReviewHandler& handler_;
@@ -84,10 +88,10 @@ class WebhookServer {
   std::unique_ptr<httplib::Server> metrics_server_;
   std::thread metrics_thread_;
   std::atomic<bool> draining_{false};
-  // Series every admission touches, looked up once.
-  std::atomic<std::uint64_t>* mutate_ok_count_ = nullptr;  // http_request_count POST /mutate 200
-  std::atomic<std::uint64_t>* web_identity_count_ = nullptr;
-  std::atomic<std::uint64_t>* container_credentials_count_ = nullptr;
+  // http_request_count POST /mutate 200, the series nearly every request touches.
+  std::atomic<std::uint64_t>* mutate_ok_count_ = nullptr;
+  // POST /mutate: the handler inside its wrappers (server/admission_route.h).
+  std::function<AdmissionExchange(const HttpRequest&)> mutate_route_;
   int bound_port_ = 0;
   int bound_metrics_port_ = 0;
 };

@@ -9,7 +9,7 @@
 
 #include "irsa/config/config.h"
 #include "irsa/govalues/go_values.h"
-#include "irsa/server/tls_settings.h"
+#include "irsa/tls/tls_settings.h"
 
 namespace irsa::config {
 namespace {
@@ -92,6 +92,35 @@ std::function<std::string(const std::string&)> oneOf(std::string& target,
   };
 }
 
+// A flag whose value parses into a typed value (a TLS version, cipher suites); the parser's
+// message is the error text.
+template <typename T>
+std::function<std::string(const std::string&)> typedSetter(T& target,
+                                                           Result<T> (*parse)(std::string_view)) {
+  return [&target, parse](const std::string& text) -> std::string {
+    Result<T> parsed = parse(text);
+    if (!parsed.ok()) return parsed.status().message();
+    target = std::move(parsed).value();
+    return {};
+  };
+}
+
+std::function<std::string(const std::string&)> positiveNumberSetter(double& target) {
+  return [&target](const std::string& text) -> std::string {
+    try {
+      std::size_t used = 0;
+      const double value = std::stod(text, &used);
+      if (used != text.size() || !(value > 0) || !std::isfinite(value)) {
+        return "must be a positive number";
+      }
+      target = value;
+      return {};
+    } catch (const std::exception&) {
+      return "must be a positive number";
+    }
+  };
+}
+
 std::string durationText(std::chrono::milliseconds value) {
   if (value.count() % 1000 == 0) return std::to_string(value.count() / 1000) + "s";
   return std::to_string(value.count()) + "ms";
@@ -113,24 +142,10 @@ std::vector<Flag> flagTable(Config& c) {
        stringSetter(c.tls_key), defaults.tls_key},
       {"tls-min-version", Kind::kString,
        "minimum TLS version: 1.0..1.3 or VersionTLS10..VersionTLS13",
-       [&c](const std::string& text) -> std::string {
-         if (!server::parseTlsMinVersion(text)) {
-           return "must be one of 1.0, 1.1, 1.2, 1.3, VersionTLS10, VersionTLS11, VersionTLS12, "
-                  "VersionTLS13";
-         }
-         c.tls_min_version = text;
-         return {};
-       },
-       defaults.tls_min_version},
+       typedSetter(c.tls_min_version, &tls::parseMinVersion), "1.2"},
       {"tls-cipher-suites", Kind::kString,
        "comma-separated IANA cipher suite names (empty: OpenSSL defaults)",
-       [&c](const std::string& text) -> std::string {
-         const auto result = server::parseCipherSuites(text);
-         if (!result.suites) return result.error;
-         c.tls_cipher_suites = text;
-         return {};
-       },
-       ""},
+       typedSetter(c.tls_cipher_suites, &tls::parseCipherSuites), ""},
       {"worker-threads", Kind::kInt,
        "most admission requests handled at once (connections are multiplexed; a request "
        "waiting on a ServiceAccount cache miss holds one)",
@@ -153,19 +168,7 @@ std::vector<Flag> flagTable(Config& c) {
       {"in-cluster", Kind::kBool, "accepted for compatibility; only false is supported",
        boolSetter(c.in_cluster), "false"},
       {"kube-api-qps", Kind::kDouble, "client-side rate limit for Kubernetes API requests",
-       [&c](const std::string& text) -> std::string {
-         try {
-           std::size_t used = 0;
-           const double value = std::stod(text, &used);
-           if (used != text.size() || !(value > 0) || !std::isfinite(value))
-             return "must be a positive number";
-           c.kube_api_qps = value;
-           return {};
-         } catch (const std::exception&) {
-           return "must be a positive number";
-         }
-       },
-       "50"},
+       positiveNumberSetter(c.kube_api_qps), "50"},
       {"kube-api-burst", Kind::kInt, "burst for the Kubernetes API rate limit",
        intSetter(c.kube_api_burst, 1, 100000), std::to_string(defaults.kube_api_burst)},
       {"namespace", Kind::kString,

@@ -1,19 +1,19 @@
-#include "wiring/mutate_command.h"
+#include "cli/mutate_command.h"
 
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "cli/yaml_to_json.h"
+#include "irsa/app/options_from_config.h"
 #include "irsa/config/config.h"
 #include "irsa/identity/identity_resolver.h"
 #include "irsa/identity/static_service_accounts.h"
 #include "irsa/kube/api_client.h"
 #include "irsa/kube/client_config.h"
 #include "irsa/mutate/build_patch.h"
-#include "wiring/options_from_config.h"
-#include "wiring/yaml_to_json.h"
 
-namespace irsa::wiring {
+namespace irsa::cli {
 namespace {
 
 constexpr const char* kUsage =
@@ -150,7 +150,7 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
         std::make_unique<identity::PodIdentityFile>(c.watch_container_credentials_config);
     pod_identities->reload();
   }
-  const identity::ResolverOptions resolver_options = resolverOptions(c);
+  const identity::ResolverOptions resolver_options = app::resolverOptions(c);
   identity::IdentityResolver resolver(resolver_options, *source, nullptr, pod_identities.get());
 
   const auto metadata = pod->find("metadata");
@@ -166,7 +166,7 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
     sa = (*spec)["serviceAccountName"].get<std::string>();
   }
 
-  const mutate::MutationOptions options = mutationOptions(c);
+  const mutate::MutationOptions options = app::mutationOptions(c);
 
   const identity::Resolution resolution = resolver.resolve(ns, sa);
   if (api_source != nullptr && !api_source->error.empty()) {
@@ -192,4 +192,4 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
   return 0;
 }
 
-}  // namespace irsa::wiring
+}  // namespace irsa::cli

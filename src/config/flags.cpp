@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "irsa/config/config.h"
@@ -124,6 +125,24 @@ std::function<std::string(const std::string&)> positiveNumberSetter(double& targ
 std::string durationText(std::chrono::milliseconds value) {
   if (value.count() % 1000 == 0) return std::to_string(value.count() / 1000) + "s";
   return std::to_string(value.count()) + "ms";
+}
+
+// klog's flags, accepted so Go-webhook manifests work unchanged; logging is spdlog's.
+void addKlogFlags(std::vector<Flag>& flags) {
+  for (const char* name : {"log_dir", "log_file", "log_file_max_size", "stderrthreshold", "vmodule",
+                           "log_backtrace_at"}) {
+    flags.push_back({name, Kind::kIgnored, "accepted for klog compatibility; ignored",
+                     [](const std::string&) { return std::string(); }, ""});
+  }
+  for (const char* name : {"logtostderr", "alsologtostderr", "skip_headers", "skip_log_headers",
+                           "add_dir_header", "one_output"}) {
+    flags.push_back({name, Kind::kIgnoredBool, "accepted for klog compatibility; ignored",
+                     [](const std::string& text) {
+                       bool ignored = false;
+                       return parseBool(text, ignored);
+                     },
+                     ""});
+  }
 }
 
 std::vector<Flag> flagTable(Config& c) {
@@ -246,22 +265,29 @@ std::vector<Flag> flagTable(Config& c) {
       {"version", Kind::kBool, "print the version and exit", boolSetter(c.show_version), "false"},
       {"help", Kind::kBool, "print this help and exit", boolSetter(c.show_help), "false"},
   };
-  // klog's flags, accepted so Go-webhook manifests work unchanged; logging is spdlog's.
-  for (const char* name : {"log_dir", "log_file", "log_file_max_size", "stderrthreshold", "vmodule",
-                           "log_backtrace_at"}) {
-    flags.push_back({name, Kind::kIgnored, "accepted for klog compatibility; ignored",
-                     [](const std::string&) { return std::string(); }, ""});
-  }
-  for (const char* name : {"logtostderr", "alsologtostderr", "skip_headers", "skip_log_headers",
-                           "add_dir_header", "one_output"}) {
-    flags.push_back({name, Kind::kIgnoredBool, "accepted for klog compatibility; ignored",
-                     [](const std::string& text) {
-                       bool ignored = false;
-                       return parseBool(text, ignored);
-                     },
-                     ""});
-  }
+  addKlogFlags(flags);
   return flags;
+}
+
+// --name=value, --name, -name=value, -name.
+struct FlagArgument {
+  std::string name;
+  std::optional<std::string> value;  // absent: the next argument, or "true" for a bool
+};
+
+FlagArgument splitFlagArgument(const std::string& arg) {
+  std::string body = arg.substr(arg[1] == '-' ? 2 : 1);
+  if (const std::size_t eq = body.find('='); eq != std::string::npos) {
+    return {body.substr(0, eq), body.substr(eq + 1)};
+  }
+  return {std::move(body), std::nullopt};
+}
+
+Flag* findFlag(std::vector<Flag>& flags, const std::string& name) {
+  for (Flag& candidate : flags) {
+    if (candidate.name == name) return &candidate;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -275,36 +301,20 @@ std::variant<Config, ParseError> parseFlags(const std::vector<std::string>& args
     if (arg.size() < 2 || arg[0] != '-') {
       return ParseError{"unexpected argument \"" + arg + "\"; flags start with --"};
     }
-    std::string body = arg.substr(arg[1] == '-' ? 2 : 1);
-    std::string value;
-    bool has_value = false;
-    if (const std::size_t eq = body.find('='); eq != std::string::npos) {
-      value = body.substr(eq + 1);
-      body = body.substr(0, eq);
-      has_value = true;
-    }
-    Flag* flag = nullptr;
-    for (Flag& candidate : flags) {
-      if (candidate.name == body) flag = &candidate;
-    }
-    if (flag == nullptr) return ParseError{"unknown flag --" + body + " (see --help)"};
-    const bool is_bool = flag->kind == Kind::kBool || flag->kind == Kind::kIgnoredBool;
-    if (!has_value) {
-      if (is_bool) {
-        value = "true";
+    FlagArgument parsed = splitFlagArgument(arg);
+    Flag* flag = findFlag(flags, parsed.name);
+    if (flag == nullptr) return ParseError{"unknown flag --" + parsed.name + " (see --help)"};
+    if (!parsed.value) {
+      if (flag->kind == Kind::kBool || flag->kind == Kind::kIgnoredBool) {
+        parsed.value = "true";
       } else if (i + 1 < args.size()) {
-        value = args[++i];
+        parsed.value = args[++i];
       } else {
         return ParseError{"--" + flag->name + ": missing value"};
       }
     }
-    if (std::string error = flag->set(value); !error.empty()) {
-      std::string message = "--" + flag->name;
-      message += ": invalid value \"";
-      message += value;
-      message += "\": ";
-      message += error;
-      return ParseError{std::move(message)};
+    if (std::string error = flag->set(*parsed.value); !error.empty()) {
+      return ParseError{"--" + flag->name + ": invalid value \"" + *parsed.value + "\": " + error};
     }
   }
   if (config.in_cluster) {

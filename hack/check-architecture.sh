@@ -83,6 +83,43 @@ for n in sorted(lone - linked):
 PY
 }
 
+# Borders the picture alone does not show, checked on the transitive graph including
+# third-party targets: identity links no networking, config nothing above the value modules.
+check_rules() {
+  python3 - "$scratch/graph.dot" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+labels = dict(re.findall(r'"(node\d+)"\s*\[\s*label\s*=\s*"([^"]+)"', text))
+out = {}
+for a, b in re.findall(r'"(node\d+)"\s*->\s*"(node\d+)"', text):
+    out.setdefault(labels.get(a, a), set()).add(labels.get(b, b))
+def reach(start):
+    seen, todo = set(), [start]
+    while todo:
+        for n in out.get(todo.pop(), ()):
+            if n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return seen
+failed = False
+rules = {
+    "irsa_identity": lambda n: n in ("irsa_kube", "irsa_server", "irsa_aws") or "HTTPLIB" in n
+                     or n.startswith("OpenSSL"),
+    "irsa_config": lambda n: n.startswith("irsa_") and n not in (
+        "irsa_status", "irsa_govalues", "irsa_json", "irsa_tls"),
+    "irsa_tls": lambda n: n.startswith("OpenSSL"),
+}
+for module, forbidden in rules.items():
+    if module not in out and module not in labels.values():
+        continue
+    for n in sorted(reach(module)):
+        if forbidden(n):
+            print(f"check-architecture: {module} must not depend on {n}", file=sys.stderr)
+            failed = True
+sys.exit(1 if failed else 0)
+PY
+}
+
 to_mermaid() {
   echo '```mermaid'
   echo 'graph TD'
@@ -98,10 +135,13 @@ if [[ "$mode" == print ]]; then
   exit 0
 fi
 doc_edges >"$scratch/doc.edges"
+rules_ok=1
+check_rules || rules_ok=0
 if ! diff -u --label "docs/architecture.md" --label "CMake (irsa_* targets)" \
     <(sort "$scratch/doc.edges") <(sort "$scratch/build.edges"); then
   echo "check-architecture: docs/architecture.md's module picture differs from the build" \
        "(lines: 'module dependency'); regenerate it with: hack/check-architecture.sh --print" >&2
   exit 1
 fi
+((rules_ok)) || exit 1
 echo "check-architecture: docs/architecture.md matches the build's module graph"

@@ -27,7 +27,6 @@ Result<Version> parseMinVersion(std::string_view value);
 struct CipherSuites {
   std::string tls12;  // SSL_CTX_set_cipher_list format; empty = OpenSSL defaults
   std::string tls13;  // SSL_CTX_set_ciphersuites format; empty = OpenSSL defaults
-  friend bool operator==(const CipherSuites&, const CipherSuites&) = default;
 };
 
 // Accepts IANA names as Go's crypto/tls spells them (e.g.

@@ -5,11 +5,12 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "irsa/config/config.h"
 #include "irsa/govalues/go_values.h"
-#include "irsa/server/tls_settings.h"
+#include "irsa/tls/tls_settings.h"
 
 namespace irsa::config {
 namespace {
@@ -92,9 +93,56 @@ std::function<std::string(const std::string&)> oneOf(std::string& target,
   };
 }
 
+// A flag whose value parses into a typed value (a TLS version, cipher suites); the parser's
+// message is the error text.
+template <typename T>
+std::function<std::string(const std::string&)> typedSetter(T& target,
+                                                           Result<T> (*parse)(std::string_view)) {
+  return [&target, parse](const std::string& text) -> std::string {
+    Result<T> parsed = parse(text);
+    if (!parsed.ok()) return parsed.status().message();
+    target = std::move(parsed).value();
+    return {};
+  };
+}
+
+std::function<std::string(const std::string&)> positiveNumberSetter(double& target) {
+  return [&target](const std::string& text) -> std::string {
+    try {
+      std::size_t used = 0;
+      const double value = std::stod(text, &used);
+      if (used != text.size() || !(value > 0) || !std::isfinite(value)) {
+        return "must be a positive number";
+      }
+      target = value;
+      return {};
+    } catch (const std::exception&) {
+      return "must be a positive number";
+    }
+  };
+}
+
 std::string durationText(std::chrono::milliseconds value) {
   if (value.count() % 1000 == 0) return std::to_string(value.count() / 1000) + "s";
   return std::to_string(value.count()) + "ms";
+}
+
+// klog's flags, accepted so Go-webhook manifests work unchanged; logging is spdlog's.
+void addKlogFlags(std::vector<Flag>& flags) {
+  for (const char* name : {"log_dir", "log_file", "log_file_max_size", "stderrthreshold", "vmodule",
+                           "log_backtrace_at"}) {
+    flags.push_back({name, Kind::kIgnored, "accepted for klog compatibility; ignored",
+                     [](const std::string&) { return std::string(); }, ""});
+  }
+  for (const char* name : {"logtostderr", "alsologtostderr", "skip_headers", "skip_log_headers",
+                           "add_dir_header", "one_output"}) {
+    flags.push_back({name, Kind::kIgnoredBool, "accepted for klog compatibility; ignored",
+                     [](const std::string& text) {
+                       bool ignored = false;
+                       return parseBool(text, ignored);
+                     },
+                     ""});
+  }
 }
 
 std::vector<Flag> flagTable(Config& c) {
@@ -113,24 +161,10 @@ std::vector<Flag> flagTable(Config& c) {
        stringSetter(c.tls_key), defaults.tls_key},
       {"tls-min-version", Kind::kString,
        "minimum TLS version: 1.0..1.3 or VersionTLS10..VersionTLS13",
-       [&c](const std::string& text) -> std::string {
-         if (!server::parseTlsMinVersion(text)) {
-           return "must be one of 1.0, 1.1, 1.2, 1.3, VersionTLS10, VersionTLS11, VersionTLS12, "
-                  "VersionTLS13";
-         }
-         c.tls_min_version = text;
-         return {};
-       },
-       defaults.tls_min_version},
+       typedSetter(c.tls_min_version, &tls::parseMinVersion), "1.2"},
       {"tls-cipher-suites", Kind::kString,
        "comma-separated IANA cipher suite names (empty: OpenSSL defaults)",
-       [&c](const std::string& text) -> std::string {
-         const auto result = server::parseCipherSuites(text);
-         if (!result.suites) return result.error;
-         c.tls_cipher_suites = text;
-         return {};
-       },
-       ""},
+       typedSetter(c.tls_cipher_suites, &tls::parseCipherSuites), ""},
       {"worker-threads", Kind::kInt,
        "most admission requests handled at once (connections are multiplexed; a request "
        "waiting on a ServiceAccount cache miss holds one)",
@@ -153,19 +187,7 @@ std::vector<Flag> flagTable(Config& c) {
       {"in-cluster", Kind::kBool, "accepted for compatibility; only false is supported",
        boolSetter(c.in_cluster), "false"},
       {"kube-api-qps", Kind::kDouble, "client-side rate limit for Kubernetes API requests",
-       [&c](const std::string& text) -> std::string {
-         try {
-           std::size_t used = 0;
-           const double value = std::stod(text, &used);
-           if (used != text.size() || !(value > 0) || !std::isfinite(value))
-             return "must be a positive number";
-           c.kube_api_qps = value;
-           return {};
-         } catch (const std::exception&) {
-           return "must be a positive number";
-         }
-       },
-       "50"},
+       positiveNumberSetter(c.kube_api_qps), "50"},
       {"kube-api-burst", Kind::kInt, "burst for the Kubernetes API rate limit",
        intSetter(c.kube_api_burst, 1, 100000), std::to_string(defaults.kube_api_burst)},
       {"namespace", Kind::kString,
@@ -243,22 +265,29 @@ std::vector<Flag> flagTable(Config& c) {
       {"version", Kind::kBool, "print the version and exit", boolSetter(c.show_version), "false"},
       {"help", Kind::kBool, "print this help and exit", boolSetter(c.show_help), "false"},
   };
-  // klog's flags, accepted so Go-webhook manifests work unchanged; logging is spdlog's.
-  for (const char* name : {"log_dir", "log_file", "log_file_max_size", "stderrthreshold", "vmodule",
-                           "log_backtrace_at"}) {
-    flags.push_back({name, Kind::kIgnored, "accepted for klog compatibility; ignored",
-                     [](const std::string&) { return std::string(); }, ""});
-  }
-  for (const char* name : {"logtostderr", "alsologtostderr", "skip_headers", "skip_log_headers",
-                           "add_dir_header", "one_output"}) {
-    flags.push_back({name, Kind::kIgnoredBool, "accepted for klog compatibility; ignored",
-                     [](const std::string& text) {
-                       bool ignored = false;
-                       return parseBool(text, ignored);
-                     },
-                     ""});
-  }
+  addKlogFlags(flags);
   return flags;
+}
+
+// --name=value, --name, -name=value, -name.
+struct FlagArgument {
+  std::string name;
+  std::optional<std::string> value;  // absent: the next argument, or "true" for a bool
+};
+
+FlagArgument splitFlagArgument(const std::string& arg) {
+  std::string body = arg.substr(arg[1] == '-' ? 2 : 1);
+  if (const std::size_t eq = body.find('='); eq != std::string::npos) {
+    return {body.substr(0, eq), body.substr(eq + 1)};
+  }
+  return {std::move(body), std::nullopt};
+}
+
+Flag* findFlag(std::vector<Flag>& flags, const std::string& name) {
+  for (Flag& candidate : flags) {
+    if (candidate.name == name) return &candidate;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -272,36 +301,20 @@ std::variant<Config, ParseError> parseFlags(const std::vector<std::string>& args
     if (arg.size() < 2 || arg[0] != '-') {
       return ParseError{"unexpected argument \"" + arg + "\"; flags start with --"};
     }
-    std::string body = arg.substr(arg[1] == '-' ? 2 : 1);
-    std::string value;
-    bool has_value = false;
-    if (const std::size_t eq = body.find('='); eq != std::string::npos) {
-      value = body.substr(eq + 1);
-      body = body.substr(0, eq);
-      has_value = true;
-    }
-    Flag* flag = nullptr;
-    for (Flag& candidate : flags) {
-      if (candidate.name == body) flag = &candidate;
-    }
-    if (flag == nullptr) return ParseError{"unknown flag --" + body + " (see --help)"};
-    const bool is_bool = flag->kind == Kind::kBool || flag->kind == Kind::kIgnoredBool;
-    if (!has_value) {
-      if (is_bool) {
-        value = "true";
+    FlagArgument parsed = splitFlagArgument(arg);
+    Flag* flag = findFlag(flags, parsed.name);
+    if (flag == nullptr) return ParseError{"unknown flag --" + parsed.name + " (see --help)"};
+    if (!parsed.value) {
+      if (flag->kind == Kind::kBool || flag->kind == Kind::kIgnoredBool) {
+        parsed.value = "true";
       } else if (i + 1 < args.size()) {
-        value = args[++i];
+        parsed.value = args[++i];
       } else {
         return ParseError{"--" + flag->name + ": missing value"};
       }
     }
-    if (std::string error = flag->set(value); !error.empty()) {
-      std::string message = "--" + flag->name;
-      message += ": invalid value \"";
-      message += value;
-      message += "\": ";
-      message += error;
-      return ParseError{std::move(message)};
+    if (std::string error = flag->set(*parsed.value); !error.empty()) {
+      return ParseError{"--" + flag->name + ": invalid value \"" + *parsed.value + "\": " + error};
     }
   }
   if (config.in_cluster) {

@@ -1,7 +1,7 @@
 // `irsa-webhook check-flags`: the server's flag parser, run without a server, as
 // hack/check-chart.sh uses it on the chart's rendered Deployments.
 
-#include "wiring/check_flags_command.h"
+#include "cli/check_flags_command.h"
 
 #include <gtest/gtest.h>
 
@@ -24,7 +24,7 @@ TEST(CheckFlagsCommand, AcceptsWhatTheServerAccepts) {
                                          "--cert-mode=self-signed",
                                          "--watch-config-map",
                                          "--logtostderr"};
-  EXPECT_EQ(wiring::runCheckFlagsCommand(args, out, err), 0) << err.str();
+  EXPECT_EQ(cli::runCheckFlagsCommand(args, out, err), 0) << err.str();
   EXPECT_EQ(out.str(), "irsa-webhook check-flags: arguments accepted: 9\n");
   EXPECT_EQ(err.str(), "");
 }
@@ -32,7 +32,7 @@ TEST(CheckFlagsCommand, AcceptsWhatTheServerAccepts) {
 TEST(CheckFlagsCommand, NoFlagsAreTheDefaults) {
   std::ostringstream out;
   std::ostringstream err;
-  EXPECT_EQ(wiring::runCheckFlagsCommand({}, out, err), 0);
+  EXPECT_EQ(cli::runCheckFlagsCommand({}, out, err), 0);
 }
 
 TEST(CheckFlagsCommand, RefusalNamesTheFlagAndExitsTwo) {
@@ -48,7 +48,7 @@ TEST(CheckFlagsCommand, RefusalNamesTheFlagAndExitsTwo) {
   for (const auto& [flag, expected] : cases) {
     std::ostringstream out;
     std::ostringstream err;
-    EXPECT_EQ(wiring::runCheckFlagsCommand({"--port=8443", flag, "--v=2"}, out, err), 2) << flag;
+    EXPECT_EQ(cli::runCheckFlagsCommand({"--port=8443", flag, "--v=2"}, out, err), 2) << flag;
     EXPECT_EQ(err.str().rfind("irsa-webhook check-flags: ", 0), 0u) << err.str();
     EXPECT_NE(err.str().find(expected), std::string::npos) << err.str();
     EXPECT_EQ(out.str(), "") << flag;
@@ -58,7 +58,7 @@ TEST(CheckFlagsCommand, RefusalNamesTheFlagAndExitsTwo) {
 TEST(CheckFlagsCommand, HelpPrintsTheUsage) {
   std::ostringstream out;
   std::ostringstream err;
-  EXPECT_EQ(wiring::runCheckFlagsCommand({"--help"}, out, err), 0);
+  EXPECT_EQ(cli::runCheckFlagsCommand({"--help"}, out, err), 0);
   EXPECT_EQ(out.str().rfind("Usage: irsa-webhook check-flags", 0), 0u) << out.str();
 }
 

@@ -8,10 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/mutate_command.h"
 #include "support/fake_api_server.h"
 #include "support/tls_test_files.h"
 #include "support/webhook_process.h"
-#include "wiring/mutate_command.h"
 
 namespace irsa {
 namespace {
@@ -122,8 +122,8 @@ TEST(MutateCommand, PrintsTheMutatedPodFromYaml) {
   std::istringstream in(test::readFile(kExamples + "/pod.yaml"));
   std::ostringstream out;
   std::ostringstream err;
-  ASSERT_EQ(wiring::runMutateCommand(
-                {"--service-accounts-file", kExamples + "/service-accounts.yaml"}, in, out, err),
+  ASSERT_EQ(cli::runMutateCommand({"--service-accounts-file", kExamples + "/service-accounts.yaml"},
+                                  in, out, err),
             0)
       << err.str();
   const json pod = json::parse(out.str());
@@ -138,17 +138,16 @@ TEST(MutateCommand, PatchOutputAndErrors) {
   std::istringstream in("{}");
   std::ostringstream out;
   std::ostringstream err;
-  EXPECT_EQ(wiring::runMutateCommand(
+  EXPECT_EQ(cli::runMutateCommand(
                 {"--output=patch", "--service-accounts-file", kExamples + "/service-accounts.yaml"},
                 in, out, err),
             0);
   EXPECT_EQ(json::parse(out.str()), json::array()) << "the default SA is not annotated";
   std::istringstream broken("a: [");
-  EXPECT_EQ(
-      wiring::runMutateCommand({"--service-accounts-file", kExamples + "/service-accounts.yaml"},
-                               broken, out, err),
-      1);
-  EXPECT_EQ(wiring::runMutateCommand({}, in, out, err), 2);
+  EXPECT_EQ(cli::runMutateCommand({"--service-accounts-file", kExamples + "/service-accounts.yaml"},
+                                  broken, out, err),
+            1);
+  EXPECT_EQ(cli::runMutateCommand({}, in, out, err), 2);
 }
 
 // The CLI and the server pick a Pod's ServiceAccount with one function
@@ -160,7 +159,7 @@ TEST(MutateCommand, ChoosesTheServiceAccountLikeTheServer) {
   std::istringstream in(pod);
   std::ostringstream out;
   std::ostringstream err;
-  ASSERT_EQ(wiring::runMutateCommand(
+  ASSERT_EQ(cli::runMutateCommand(
                 {"--service-accounts-file", kExamples + "/service-accounts.yaml"}, in, out, err),
             0)
       << err.str();
@@ -181,12 +180,12 @@ TEST(MutateCommand, ReadsTheServiceAccountFromTheClusterViaKubeconfig) {
   std::istringstream in(test::readFile(kExamples + "/pod.yaml"));
   std::ostringstream out;
   std::ostringstream err;
-  ASSERT_EQ(wiring::runMutateCommand({"--kubeconfig", kubeconfig}, in, out, err), 0) << err.str();
+  ASSERT_EQ(cli::runMutateCommand({"--kubeconfig", kubeconfig}, in, out, err), 0) << err.str();
   EXPECT_EQ(json::parse(out.str())["spec"]["containers"][0]["env"][0]["value"],
             "arn:aws:iam::1:role/from-api");
   api.setToken("other");
   std::istringstream again(test::readFile(kExamples + "/pod.yaml"));
-  EXPECT_EQ(wiring::runMutateCommand({"--kubeconfig", kubeconfig}, again, out, err), 1);
+  EXPECT_EQ(cli::runMutateCommand({"--kubeconfig", kubeconfig}, again, out, err), 1);
   EXPECT_NE(err.str().find("HTTP 401"), std::string::npos) << err.str();
 }
 

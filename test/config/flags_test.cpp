@@ -29,7 +29,7 @@ TEST(Flags, DefaultsMatchTheGoWebhook) {
   EXPECT_EQ(c.metrics_port, 9999);
   EXPECT_EQ(c.tls_cert, "/etc/webhook/certs/tls.crt");
   EXPECT_EQ(c.tls_key, "/etc/webhook/certs/tls.key");
-  EXPECT_EQ(c.tls_min_version, "1.2");
+  EXPECT_EQ(c.tls_min_version, tls::Version::kTls12);
   EXPECT_EQ(c.namespace_name, "eks");
   EXPECT_EQ(c.service_name, "pod-identity-webhook");
   EXPECT_EQ(c.annotation_prefix, "eks.amazonaws.com");
@@ -91,7 +91,9 @@ TEST(Flags, TlsSettingsAccepted) {
   const Config c =
       parseOk({"--tls-min-version=VersionTLS13",
                "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_AES_128_GCM_SHA256"});
-  EXPECT_EQ(c.tls_min_version, "VersionTLS13");
+  EXPECT_EQ(c.tls_min_version, tls::Version::kTls13);
+  EXPECT_EQ(c.tls_cipher_suites.tls12, "ECDHE-RSA-AES128-GCM-SHA256");
+  EXPECT_EQ(c.tls_cipher_suites.tls13, "TLS_AES_128_GCM_SHA256");
 }
 
 TEST(Flags, VersionAndHelp) {

@@ -10,7 +10,6 @@
 
 #include "irsa/concurrency/manual_clock.h"
 #include "irsa/kube/config_map_watch.h"
-#include "irsa/kube/instance_metadata.h"
 #include "support/fake_api_server.h"
 
 namespace irsa::kube {
@@ -316,45 +315,6 @@ TEST_F(CacheTest, ConfigMapWatchDeliversTheKeyAndChanges) {
   api_.remove("configmaps", "eks", "pod-identity-webhook");
   EXPECT_TRUE(eventually([&] { return last() == std::nullopt; }));
   watch.stop();
-}
-
-TEST(InstanceMetadata, Imdsv2TokenThenIdentityDocument) {
-  httplib::Server imds;
-  imds.Put("/latest/api/token", [](const httplib::Request& request, httplib::Response& response) {
-    if (request.get_header_value("X-aws-ec2-metadata-token-ttl-seconds").empty()) {
-      response.status = 400;
-      return;
-    }
-    response.set_content("imds-token", "text/plain");
-  });
-  imds.Get("/latest/dynamic/instance-identity/document",
-           [](const httplib::Request& request, httplib::Response& response) {
-             if (request.get_header_value("X-aws-ec2-metadata-token") != "imds-token") {
-               response.status = 401;
-               return;
-             }
-             response.set_content(R"({"accountId":"123456789012","region":"cn-north-1"})",
-                                  "application/json");
-           });
-  const int port = imds.bind_to_any_port("127.0.0.1");
-  std::thread thread([&] { imds.listen_after_bind(); });
-  const InstanceIdentity identity =
-      fetchInstanceIdentity("http://127.0.0.1:" + std::to_string(port));
-  imds.stop();
-  thread.join();
-  EXPECT_EQ(identity.error, "");
-  EXPECT_EQ(identity.account_id, "123456789012");
-  EXPECT_EQ(identity.partition, "aws-cn");
-  EXPECT_NE(fetchInstanceIdentity("http://127.0.0.1:1").error, "");
-}
-
-TEST(InstanceMetadata, Partitions) {
-  EXPECT_EQ(partitionForRegion("us-east-1"), "aws");
-  EXPECT_EQ(partitionForRegion("cn-northwest-1"), "aws-cn");
-  EXPECT_EQ(partitionForRegion("us-gov-west-1"), "aws-us-gov");
-  EXPECT_EQ(partitionForRegion("us-iso-east-1"), "aws-iso");
-  EXPECT_EQ(partitionForRegion("us-isob-east-1"), "aws-iso-b");
-  EXPECT_EQ(partitionForRegion("eusc-de-east-1"), "aws-eusc");
 }
 
 }  // namespace

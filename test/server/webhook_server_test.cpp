@@ -283,7 +283,7 @@ TEST_F(ServerTest, MissingCertificateMeansNotReadyAndNoHandshake) {
 
 TEST_F(ServerTest, MinimumTlsVersionIsEnforced) {
   ServerOptions options;
-  options.tls_min_version = *parseTlsMinVersion("1.2");
+  options.tls_min_version = static_cast<int>(tls::Version::kTls12);
   startServer(options);
   EXPECT_FALSE(test::servedCommonName(server_->port(), TLS1_1_VERSION).has_value());
   EXPECT_TRUE(test::servedCommonName(server_->port(), TLS1_2_VERSION).has_value());
@@ -291,7 +291,7 @@ TEST_F(ServerTest, MinimumTlsVersionIsEnforced) {
 
 TEST_F(ServerTest, Tls13OnlyRefusesTls12Clients) {
   ServerOptions options;
-  options.tls_min_version = *parseTlsMinVersion("VersionTLS13");
+  options.tls_min_version = static_cast<int>(tls::Version::kTls13);
   startServer(options);
   EXPECT_FALSE(test::servedCommonName(server_->port(), TLS1_2_VERSION).has_value());
   EXPECT_TRUE(test::servedCommonName(server_->port()).has_value());
@@ -462,37 +462,6 @@ TEST_F(ServerTest, MetricsAreServedInPrometheusFormat) {
   EXPECT_NE(text.find("# TYPE irsa_webhook_admission_duration_seconds histogram"),
             std::string::npos);
   EXPECT_NE(text.find("pod_identity_webhook_missing_sa_count 0"), std::string::npos);
-}
-
-TEST(TlsSettings, MinVersionNames) {
-  EXPECT_EQ(parseTlsMinVersion("1.0"), TLS1_VERSION);
-  EXPECT_EQ(parseTlsMinVersion("VersionTLS11"), TLS1_1_VERSION);
-  EXPECT_EQ(parseTlsMinVersion("1.3"), TLS1_3_VERSION);
-  EXPECT_FALSE(parseTlsMinVersion("1.4").has_value());
-  EXPECT_FALSE(parseTlsMinVersion("TLS12").has_value());
-  EXPECT_FALSE(parseTlsMinVersion("").has_value());
-}
-
-TEST(TlsSettings, CipherSuitesMapToOpenSsl) {
-  const auto result = parseCipherSuites(
-      "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,"
-      "TLS_AES_256_GCM_SHA384");
-  ASSERT_TRUE(result.suites.has_value()) << result.error;
-  EXPECT_EQ(result.suites->tls12, "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305");
-  EXPECT_EQ(result.suites->tls13, "TLS_AES_256_GCM_SHA384");
-  // Every mapped name must be one OpenSSL accepts.
-  SSL_CTX* context = SSL_CTX_new(TLS_server_method());
-  EXPECT_EQ(SSL_CTX_set_cipher_list(context, result.suites->tls12.c_str()), 1);
-  EXPECT_EQ(SSL_CTX_set_ciphersuites(context, result.suites->tls13.c_str()), 1);
-  SSL_CTX_free(context);
-}
-
-TEST(TlsSettings, UnknownCipherSuiteIsNamed) {
-  const auto result = parseCipherSuites("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_FAKE");
-  EXPECT_FALSE(result.suites.has_value());
-  EXPECT_NE(result.error.find("TLS_FAKE"), std::string::npos);
-  EXPECT_FALSE(parseCipherSuites("TLS_RSA_WITH_RC4_128_SHA").suites.has_value());
-  EXPECT_TRUE(parseCipherSuites("").suites.has_value());
 }
 
 }  // namespace

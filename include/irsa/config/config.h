@@ -6,6 +6,8 @@
 #include <variant>
 #include <vector>
 
+#include "irsa/tls/tls_settings.h"
+
 namespace irsa::config {
 
 // Every command-line setting. Names and defaults of the flags shared with
@@ -17,8 +19,8 @@ struct Config {
   std::string bind_address = "0.0.0.0";
   std::string tls_cert = "/etc/webhook/certs/tls.crt";
   std::string tls_key = "/etc/webhook/certs/tls.key";
-  std::string tls_min_version = "1.2";
-  std::string tls_cipher_suites;
+  tls::Version tls_min_version = tls::Version::kTls12;
+  tls::CipherSuites tls_cipher_suites;  // empty: OpenSSL's defaults
   int worker_threads = 64;
   std::int64_t max_request_bytes = std::int64_t{3} * 1024 * 1024;
   std::chrono::milliseconds shutdown_drain_delay{5000};

@@ -38,8 +38,8 @@ struct ServerOptions {
   // miss holds one), not how many connections stay open.
   std::size_t worker_threads = 64;
   std::size_t max_request_bytes = std::size_t{3} * 1024 * 1024;
-  std::chrono::seconds read_timeout{10};
-  std::chrono::seconds write_timeout{10};
+  std::chrono::milliseconds read_timeout{10000};
+  std::chrono::milliseconds write_timeout{10000};
   // Idle keep-alive connections are closed after this (and at once on shutdown).
   std::chrono::seconds keep_alive_timeout{10};
 };

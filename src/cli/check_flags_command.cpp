@@ -1,10 +1,10 @@
-#include "wiring/check_flags_command.h"
+#include "cli/check_flags_command.h"
 
 #include <ostream>
 
 #include "irsa/config/config.h"
 
-namespace irsa::wiring {
+namespace irsa::cli {
 namespace {
 
 constexpr const char* kUsage =
@@ -29,4 +29,4 @@ int runCheckFlagsCommand(const std::vector<std::string>& args, std::ostream& out
   return 0;
 }
 
-}  // namespace irsa::wiring
+}  // namespace irsa::cli

@@ -1,10 +1,12 @@
-#include "wiring/mutate_command.h"
+#include "cli/mutate_command.h"
 
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <variant>
 
+#include "cli/yaml_to_json.h"
+#include "irsa/app/options_from_config.h"
 #include "irsa/config/config.h"
 #include "irsa/identity/identity_resolver.h"
 #include "irsa/identity/static_service_accounts.h"
@@ -12,10 +14,8 @@
 #include "irsa/kube/client_config.h"
 #include "irsa/mutate/build_patch.h"
 #include "irsa/mutate/decision.h"
-#include "wiring/options_from_config.h"
-#include "wiring/yaml_to_json.h"
 
-namespace irsa::wiring {
+namespace irsa::cli {
 namespace {
 
 constexpr const char* kUsage =
@@ -160,7 +160,7 @@ int mutatePod(const config::Config& c, const Accounts& accounts, const nlohmann:
         std::make_unique<identity::PodIdentityFile>(c.watch_container_credentials_config);
     pod_identities->reload();
   }
-  identity::IdentityResolver resolver(resolverOptions(c), *accounts.source, nullptr,
+  identity::IdentityResolver resolver(app::resolverOptions(c), *accounts.source, nullptr,
                                       pod_identities.get());
   // The same rule as the server (docs/behaviour.md §2); a Pod file without a namespace is
   // read as kubectl would apply it, into "default".
@@ -181,7 +181,7 @@ int mutatePod(const config::Config& c, const Accounts& accounts, const nlohmann:
   mutate::MutationResult result;
   if (resolution.identity) {
     // Deterministic output: the jitter takes its upper bound, like an unjittered token.
-    result = mutate::buildPatch(pod, *resolution.identity, mutationOptions(c),
+    result = mutate::buildPatch(pod, *resolution.identity, app::mutationOptions(c),
                                 [](std::int64_t, std::int64_t high) { return high; });
   }
   for (const std::string& warning : result.warnings) err << "Warning: " << warning << "\n";
@@ -222,4 +222,4 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
                    invocation.output, out, err);
 }
 
-}  // namespace irsa::wiring
+}  // namespace irsa::cli

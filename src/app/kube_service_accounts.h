@@ -1,20 +1,23 @@
 #pragma once
 
+// The Kubernetes-backed ServiceAccount source: kube's informer cache seen as identity's
+// ServiceAccountSource. It lives in the composition root so identity links no networking.
+
 #include "irsa/identity/service_account.h"
 #include "irsa/kube/service_account_cache.h"
 
-namespace irsa::identity {
+namespace irsa::app {
 
-// ServiceAccounts from the Kubernetes API, through the informer cache.
-class KubeServiceAccounts : public ServiceAccountSource {
+class KubeServiceAccounts : public identity::ServiceAccountSource {
  public:
   explicit KubeServiceAccounts(kube::ServiceAccountCache& cache) : cache_(cache) {}
 
-  std::optional<ServiceAccount> find(const std::string& namespace_name,
-                                     const std::string& name) override {
+  std::optional<identity::ServiceAccount> find(const std::string& namespace_name,
+                                               const std::string& name) override {
     auto record = cache_.find(namespace_name, name);
     if (!record) return std::nullopt;
-    ServiceAccount account{std::move(record->namespace_name), std::move(record->name), {}};
+    identity::ServiceAccount account{
+        std::move(record->namespace_name), std::move(record->name), {}};
     for (auto& [key, value] : record->annotations)
       account.annotations.emplace(std::move(key), std::move(value));
     return account;
@@ -32,4 +35,4 @@ class KubeServiceAccounts : public ServiceAccountSource {
   kube::ServiceAccountCache& cache_;
 };
 
-}  // namespace irsa::identity
+}  // namespace irsa::app

@@ -1,10 +1,10 @@
-#include "wiring/yaml_to_json.h"
+#include "cli/yaml_to_json.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <regex>
 
-namespace irsa::wiring {
+namespace irsa::cli {
 namespace {
 
 using nlohmann::json;
@@ -63,4 +63,4 @@ std::optional<nlohmann::json> yamlToJson(const std::string& text, std::string* e
   }
 }
 
-}  // namespace irsa::wiring
+}  // namespace irsa::cli

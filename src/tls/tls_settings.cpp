@@ -1,11 +1,9 @@
-#include "irsa/server/tls_settings.h"
-
-#include <openssl/ssl.h>
+#include "irsa/tls/tls_settings.h"
 
 #include <array>
 #include <utility>
 
-namespace irsa::server {
+namespace irsa::tls {
 namespace {
 
 struct SuiteName {
@@ -53,24 +51,26 @@ std::string_view trim(std::string_view text) {
 
 }  // namespace
 
-std::optional<int> parseTlsMinVersion(std::string_view value) {
-  static constexpr std::array<std::pair<std::string_view, int>, 8> kVersions = {{
-      {"1.0", TLS1_VERSION},
-      {"1.1", TLS1_1_VERSION},
-      {"1.2", TLS1_2_VERSION},
-      {"1.3", TLS1_3_VERSION},
-      {"VersionTLS10", TLS1_VERSION},
-      {"VersionTLS11", TLS1_1_VERSION},
-      {"VersionTLS12", TLS1_2_VERSION},
-      {"VersionTLS13", TLS1_3_VERSION},
+Result<Version> parseMinVersion(std::string_view value) {
+  static constexpr std::array<std::pair<std::string_view, Version>, 8> kVersions = {{
+      {"1.0", Version::kTls10},
+      {"1.1", Version::kTls11},
+      {"1.2", Version::kTls12},
+      {"1.3", Version::kTls13},
+      {"VersionTLS10", Version::kTls10},
+      {"VersionTLS11", Version::kTls11},
+      {"VersionTLS12", Version::kTls12},
+      {"VersionTLS13", Version::kTls13},
   }};
   for (const auto& [name, version] : kVersions) {
     if (name == value) return version;
   }
-  return std::nullopt;
+  return invalidArgument(
+      "must be one of 1.0, 1.1, 1.2, 1.3, VersionTLS10, VersionTLS11, VersionTLS12, "
+      "VersionTLS13");
 }
 
-CipherSuitesResult parseCipherSuites(std::string_view comma_list) {
+Result<CipherSuites> parseCipherSuites(std::string_view comma_list) {
   CipherSuites suites;
   while (!comma_list.empty()) {
     const std::size_t comma = comma_list.find(',');
@@ -83,13 +83,13 @@ CipherSuitesResult parseCipherSuites(std::string_view comma_list) {
       if (suite.iana == name) found = &suite;
     }
     if (found == nullptr) {
-      return {std::nullopt, "unknown or unsupported cipher suite \"" + std::string(name) + "\""};
+      return invalidArgument("unknown or unsupported cipher suite \"" + std::string(name) + "\"");
     }
     std::string& list = found->tls13 ? suites.tls13 : suites.tls12;
     if (!list.empty()) list += ':';
     list += found->openssl;
   }
-  return {suites, {}};
+  return suites;
 }
 
-}  // namespace irsa::server
+}  // namespace irsa::tls

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace irsa::wiring {
+namespace irsa::cli {
 
 // `irsa-webhook check-flags [webhook flags]`: parses the flags with the server's own parser
 // (config::parseFlags) and exits without serving or touching files or the network. Returns
@@ -14,4 +14,4 @@ namespace irsa::wiring {
 int runCheckFlagsCommand(const std::vector<std::string>& args, std::ostream& out,
                          std::ostream& err);
 
-}  // namespace irsa::wiring
+}  // namespace irsa::cli

@@ -159,8 +159,8 @@ TEST(MutateCommand, ChoosesTheServiceAccountLikeTheServer) {
   std::istringstream in(pod);
   std::ostringstream out;
   std::ostringstream err;
-  ASSERT_EQ(cli::runMutateCommand(
-                {"--service-accounts-file", kExamples + "/service-accounts.yaml"}, in, out, err),
+  ASSERT_EQ(cli::runMutateCommand({"--service-accounts-file", kExamples + "/service-accounts.yaml"},
+                                  in, out, err),
             0)
       << err.str();
   const json mutated = json::parse(out.str());

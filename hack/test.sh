@@ -10,8 +10,11 @@ echo "== unit and integration tests (ctest)"
 (cd build && ctest --output-on-failure -j 2 --timeout 300)
 echo "== formatting (clang-format)"
 bash hack/check-format.sh
-echo "== static analysis (clang-tidy)"
+echo "== static analysis (clang-tidy, with clang's thread-safety analysis)"
 bash hack/check-tidy.sh
+echo "== size limits (files <= 500 lines, functions <= 60 lines) and the module graph of docs/architecture.md"
+bash hack/check-size.sh
+bash hack/check-architecture.sh
 echo "== Helm chart (lint, every mode, schema rejections) and deploy/ freshness"
 bash hack/check-chart.sh
 bash hack/gen-deploy.sh --check

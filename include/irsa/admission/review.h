@@ -37,7 +37,7 @@ struct ReviewFormat {
 };
 
 // Stage 1: what the AdmissionReview asks.
-struct Request {
+struct Request {  // NOLINT(bugprone-exception-escape): nlohmann::json's move, as json::FilteredJson
   std::string api_version;  // echoed in the response
   std::string uid;
   bool pod_create = false;  // mutate::isPodCreate; the fields below are set only then

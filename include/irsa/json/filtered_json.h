@@ -59,7 +59,9 @@ struct JsonParseError {
   std::string message;     // e.g. "invalid escape in string"
 };
 
-struct FilteredJson {
+// bugprone-exception-escape reads the implicit noexcept move of nlohmann::json as throwing
+// (its value teardown reserves a std::vector); only bad_alloc could, which ends the process.
+struct FilteredJson {                   // NOLINT(bugprone-exception-escape)
   nlohmann::json value;                 // what the filter kept (null on error)
   std::optional<JsonParseError> error;  // set when the text is not one valid JSON value
 };

@@ -203,7 +203,7 @@ class ServerTest : public ::testing::Test {
 TEST_F(ServerTest, MutatesOverTlsAndVerifiesAgainstTheCa) {
   startServer();
   httplib::SSLClient c("localhost", server_->port());
-  c.set_ca_cert_path(dir_.file("ca.crt").c_str());
+  c.set_ca_cert_path(dir_.file("ca.crt"));
   c.enable_server_certificate_verification(true);
   const auto response = c.Post("/mutate", podReview(), "application/json");
   ASSERT_TRUE(response) << httplib::to_string(response.error());
@@ -224,10 +224,10 @@ TEST_F(ServerTest, ErrorStatusesOverHttp) {
 
 TEST_F(ServerTest, OversizedBodyIs413) {
   ServerOptions options;
-  options.max_request_bytes = 1024 * 1024;
+  options.max_request_bytes = std::size_t{1024} * 1024;
   startServer(options);
   auto c = newClient();
-  const std::string huge(50 * 1024 * 1024, ' ');
+  const std::string huge(std::size_t{50} * 1024 * 1024, ' ');
   const auto response = c->Post("/mutate", huge, "application/json");
   ASSERT_TRUE(response) << httplib::to_string(response.error());
   EXPECT_EQ(response->status, 413);
@@ -426,6 +426,7 @@ TEST_F(ServerTest, BlockedHandlersDoNotStallOtherConnections) {
   std::string slow_review = podReview();
   slow_review.replace(slow_review.find("\"app\""), 5, "\"slow\"");
   std::vector<std::future<int>> slow;
+  slow.reserve(static_cast<std::size_t>(blocked));
   for (int i = 0; i < blocked; ++i) {
     slow.push_back(std::async(std::launch::async, [this, &slow_review] {
       auto response = newClient()->Post("/mutate", slow_review, "application/json");

@@ -1,28 +1,21 @@
 #include "irsa/server/certificate_store.h"
 
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <optional>
 #include <sstream>
 
+#include "irsa/openssl/handles.h"
+#include "irsa/openssl/pem.h"
+
 namespace irsa::server {
 
 struct ServingCertificate {
-  X509* leaf = nullptr;
-  EVP_PKEY* key = nullptr;
-  STACK_OF(X509) * chain = nullptr;
-
-  ServingCertificate() = default;
-  ServingCertificate(const ServingCertificate&) = delete;
-  ServingCertificate& operator=(const ServingCertificate&) = delete;
-  ~ServingCertificate() {
-    X509_free(leaf);
-    EVP_PKEY_free(key);
-    if (chain != nullptr) sk_X509_pop_free(chain, X509_free);
-  }
+  openssl::X509Ptr leaf;
+  openssl::PkeyPtr key;
+  openssl::X509StackPtr chain;  // intermediates after the leaf in the certificate file
 };
 
 namespace {
@@ -42,6 +35,27 @@ std::string openSslReason() {
   char buffer[256];
   ERR_error_string_n(code, buffer, sizeof buffer);
   return buffer;
+}
+
+// Reads the leaf and the intermediates after it from `pem` into `into`; the message of a
+// failure completes "certificate file <path> ...".
+Status parseCertificateChain(const std::string& pem, ServingCertificate& into) {
+  const openssl::BioPtr bio = openssl::readOnlyBio(pem);
+  if (!bio) return internalError("cannot be read: out of memory");
+  into.leaf.reset(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (into.leaf) {
+    into.chain.reset(sk_X509_new_null());
+    if (!into.chain) return internalError("cannot be read: out of memory");
+    while (openssl::X509Ptr extra{PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) {
+      if (sk_X509_push(into.chain.get(), extra.get()) <= 0) {
+        return internalError("cannot be read: out of memory");
+      }
+      static_cast<void>(extra.release());  // the stack owns it now
+    }
+  }
+  ERR_clear_error();  // the chain loop always ends on a "no start line" error
+  if (!into.leaf) return invalidArgument("holds no PEM certificate");
+  return okStatus();
 }
 
 }  // namespace
@@ -65,26 +79,13 @@ Status CertificateStore::loadNow() {
   if (!key_pem) return notFound("cannot read key file " + key_path_);
 
   auto loaded = std::make_shared<ServingCertificate>();
-  BIO* bio = BIO_new_mem_buf(certificate_pem->data(), static_cast<int>(certificate_pem->size()));
-  loaded->leaf = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  if (loaded->leaf != nullptr) {
-    loaded->chain = sk_X509_new_null();
-    while (X509* extra = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
-      sk_X509_push(loaded->chain, extra);
-    }
-  }
-  BIO_free(bio);
-  ERR_clear_error();  // the chain loop always ends on a "no start line" error
-  if (loaded->leaf == nullptr)
-    return invalidArgument("certificate file " + certificate_path_ + " holds no PEM certificate");
-
-  bio = BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size()));
-  loaded->key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (loaded->key == nullptr)
+  if (Status parsed = parseCertificateChain(*certificate_pem, *loaded); !parsed.ok())
+    return {parsed.code(), "certificate file " + certificate_path_ + " " + parsed.message()};
+  loaded->key = openssl::parsePrivateKeyPem(*key_pem);
+  if (!loaded->key)
     return invalidArgument("key file " + key_path_ +
                            " holds no PEM private key: " + openSslReason());
-  if (X509_check_private_key(loaded->leaf, loaded->key) != 1) {
+  if (X509_check_private_key(loaded->leaf.get(), loaded->key.get()) != 1) {
     ERR_clear_error();
     return invalidArgument("private key in " + key_path_ + " does not match the certificate in " +
                            certificate_path_);
@@ -112,7 +113,8 @@ std::shared_ptr<const ServingCertificate> CertificateStore::current() const {
 int CertificateStore::selectCertificate(SSL* ssl, void* store) {
   const auto certificate = static_cast<CertificateStore*>(store)->current();
   if (!certificate) return 0;  // fails the handshake: nothing to serve yet
-  return SSL_use_cert_and_key(ssl, certificate->leaf, certificate->key, certificate->chain, 1);
+  return SSL_use_cert_and_key(ssl, certificate->leaf.get(), certificate->key.get(),
+                              certificate->chain.get(), 1);
 }
 
 void CertificateStore::attachTo(SSL_CTX* context) {

@@ -32,10 +32,10 @@ char g_wake_marker;
 
 }  // namespace
 
-std::string HttpsServer::createEventLoop() {
+Status HttpsServer::createEventLoop() {
   epoll_fd_ = FileDescriptor(::epoll_create1(EPOLL_CLOEXEC));
   wake_fd_ = FileDescriptor(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-  if (!epoll_fd_.valid() || !wake_fd_.valid()) return "cannot create the event loop";
+  if (!epoll_fd_.valid() || !wake_fd_.valid()) return internalError("cannot create the event loop");
   epoll_event listener{};
   listener.events = EPOLLIN | EPOLLONESHOT;
   listener.data.ptr = &g_listener_marker;
@@ -44,24 +44,24 @@ std::string HttpsServer::createEventLoop() {
   wake.data.ptr = &g_wake_marker;
   if (::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, listen_fd_.get(), &listener) != 0 ||
       ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &wake) != 0) {
-    return "cannot register the listener";
+    return internalError("cannot register the listener");
   }
-  return {};
+  return okStatus();
 }
 
 void HttpsServer::run(std::size_t index) {
   bool past_gate = false;
   while (true) {
     if (past_gate && past_gate_ > allowance_.load(std::memory_order_relaxed)) {
-      std::lock_guard lock(gate_mutex_);
+      concurrency::MutexLock lock(gate_mutex_);
       if (past_gate_ > allowance_.load()) {
         --past_gate_;
         past_gate = false;
       }
     }
     if (!past_gate) {
-      std::unique_lock lock(gate_mutex_);
-      gate_.wait(lock, [this] { return past_gate_ < allowance_.load(); });
+      concurrency::MutexLock lock(gate_mutex_);
+      gate_.wait(gate_mutex_, [this] { return past_gate_ < allowance_.load(); });
       ++past_gate_;
       past_gate = true;
     }
@@ -92,7 +92,7 @@ void HttpsServer::acceptConnections() {
       break;
     }
     {
-      std::lock_guard lock(connections_mutex_);
+      concurrency::MutexLock lock(connections_mutex_);
       if (connections_.size() >= options_.max_connections) continue;  // fd closes here
     }
     addConnection(std::move(fd));
@@ -115,7 +115,7 @@ void HttpsServer::addConnection(FileDescriptor socket) {
   Connection& connection = *owned;
   connection.deadline = nowMillis() + options_.read_timeout.count();
   {
-    std::lock_guard lock(connections_mutex_);
+    concurrency::MutexLock lock(connections_mutex_);
     connections_.emplace(&connection, std::move(owned));
   }
   epoll_event event{};
@@ -142,7 +142,7 @@ bool HttpsServer::arm(Connection& connection, bool want_write) {
 void HttpsServer::close(Connection& connection) {
   std::unique_ptr<Connection> owned;
   {
-    std::lock_guard lock(connections_mutex_);
+    concurrency::MutexLock lock(connections_mutex_);
     auto node = connections_.extract(&connection);
     if (!node.empty()) owned = std::move(node.mapped());
   }

@@ -27,8 +27,8 @@ HttpsServer::~HttpsServer() {
   stop(std::chrono::milliseconds(0));
 }
 
-std::string HttpsServer::bind() {
-  if (std::string error = listen(); !error.empty()) return error;
+Status HttpsServer::bind() {
+  if (Status listening = listen(); !listening.ok()) return listening;
   sockaddr_storage bound{};
   socklen_t bound_size = sizeof bound;
   ::getsockname(listen_fd_.get(), reinterpret_cast<sockaddr*>(&bound), &bound_size);
@@ -37,7 +37,7 @@ std::string HttpsServer::bind() {
   return createEventLoop();
 }
 
-std::string HttpsServer::listen() {
+Status HttpsServer::listen() {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -46,7 +46,8 @@ std::string HttpsServer::listen() {
   const std::string port_text = std::to_string(options_.port);
   const char* host = options_.bind_address.empty() ? nullptr : options_.bind_address.c_str();
   if (const int rc = ::getaddrinfo(host, port_text.c_str(), &hints, &addresses); rc != 0) {
-    return "cannot resolve bind address " + options_.bind_address + ": " + gai_strerror(rc);
+    return unavailable("cannot resolve bind address " + options_.bind_address + ": " +
+                       gai_strerror(rc));
   }
   std::string failure = "no usable address";
   for (addrinfo* address = addresses; address != nullptr; address = address->ai_next) {
@@ -65,9 +66,10 @@ std::string HttpsServer::listen() {
   }
   ::freeaddrinfo(addresses);
   if (!listen_fd_.valid()) {
-    return "cannot listen on " + options_.bind_address + ":" + port_text + ": " + failure;
+    return unavailable("cannot listen on " + options_.bind_address + ":" + port_text + ": " +
+                       failure);
   }
-  return {};
+  return okStatus();
 }
 
 void HttpsServer::start() {
@@ -115,7 +117,7 @@ bool HttpsServer::watchHandlers() {
   }
   const std::size_t allowance = std::min(threads_.size(), base_allowance_ + blocked);
   if (allowance_.exchange(allowance) < allowance) {
-    std::lock_guard lock(gate_mutex_);
+    concurrency::MutexLock lock(gate_mutex_);
     gate_.notify_all();
   }
   return busy;
@@ -124,7 +126,7 @@ bool HttpsServer::watchHandlers() {
 void HttpsServer::reapExpired() {
   const std::int64_t now = nowMillis();
   const bool stopping = stopping_.load();
-  std::lock_guard lock(connections_mutex_);
+  concurrency::MutexLock lock(connections_mutex_);
   for (const auto& [key, connection] : connections_) {
     if (connection->cut.load()) continue;
     const bool expired = connection->deadline.load() < now;
@@ -151,7 +153,7 @@ void HttpsServer::stop(std::chrono::milliseconds grace) {
   }
   {
     // Every thread helps finish what is in flight and then sees the wake-up.
-    std::lock_guard lock(gate_mutex_);
+    concurrency::MutexLock lock(gate_mutex_);
     allowance_ = threads_.size() + 1;
     gate_.notify_all();
   }
@@ -164,7 +166,7 @@ void HttpsServer::stop(std::chrono::milliseconds grace) {
   // Whatever is left has no thread serving it any more: freed (SSL, socket) here.
   std::unordered_map<Connection*, std::unique_ptr<Connection>> left;
   {
-    std::lock_guard lock(connections_mutex_);
+    concurrency::MutexLock lock(connections_mutex_);
     left.swap(connections_);
   }
 }
@@ -176,7 +178,7 @@ void HttpsServer::drain(std::chrono::milliseconds grace) {
   while (true) {
     reapExpired();
     {
-      std::lock_guard lock(connections_mutex_);
+      concurrency::MutexLock lock(connections_mutex_);
       if (connections_.empty()) return;
       if (Clock::now() >= deadline) {
         for (const auto& [key, connection] : connections_) {
@@ -190,7 +192,7 @@ void HttpsServer::drain(std::chrono::milliseconds grace) {
 }
 
 bool HttpsServer::noConnectionsLeft() {
-  std::lock_guard lock(connections_mutex_);
+  concurrency::MutexLock lock(connections_mutex_);
   return connections_.empty();
 }
 

@@ -31,7 +31,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -39,6 +38,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "irsa/concurrency/mutex.h"
+#include "irsa/concurrency/thread_annotations.h"
+#include "irsa/status/status.h"
 #include "server/file_descriptor.h"
 #include "server/http_message.h"
 
@@ -81,14 +83,15 @@ class HttpsServer {
   HttpsServer(const HttpsServer&) = delete;
   HttpsServer& operator=(const HttpsServer&) = delete;
 
-  // Binds and listens. Empty on success, else the reason.
-  std::string bind();
+  // Binds and listens; unavailable (with the reason) when the address cannot be used.
+  Status bind();
   int port() const { return port_; }
   void start();
   // Closes the listener, lets requests in progress finish and be answered (with
   // Connection: close), closes idle connections, then joins the threads. Connections still
   // busy after `grace` are cut.
-  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(30000));
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(30000))
+      EXCLUDES(gate_mutex_, connections_mutex_);
 
  private:
   struct Connection;  // one client connection's state, defined in the .cpp
@@ -98,13 +101,13 @@ class HttpsServer {
     kYield,  // the connection is re-armed in epoll or closed: take the next event
   };
 
-  std::string listen();
-  std::string createEventLoop();
-  void run(std::size_t index);
+  Status listen();
+  Status createEventLoop();
+  void run(std::size_t index) EXCLUDES(gate_mutex_);
   void watchAndReap(const std::stop_token& stop);
-  bool watchHandlers();  // true while some handler runs
-  void acceptConnections();
-  void addConnection(FileDescriptor socket);
+  bool watchHandlers() EXCLUDES(gate_mutex_);  // true while some handler runs
+  void acceptConnections() EXCLUDES(connections_mutex_);
+  void addConnection(FileDescriptor socket) EXCLUDES(connections_mutex_);
   void serve(Connection& connection);
   Step handshake(Connection& connection);
   Step writeResponse(Connection& connection);
@@ -117,10 +120,10 @@ class HttpsServer {
   // After an OpenSSL call returned `result` <= 0: re-arms the connection for the socket
   // readiness OpenSSL waits for (true), or false when the connection is broken.
   bool rearmAfter(Connection& connection, int result);
-  void close(Connection& connection);
-  void reapExpired();
-  void drain(std::chrono::milliseconds grace);
-  bool noConnectionsLeft();
+  void close(Connection& connection) EXCLUDES(connections_mutex_);
+  void reapExpired() EXCLUDES(connections_mutex_);
+  void drain(std::chrono::milliseconds grace) EXCLUDES(connections_mutex_);
+  bool noConnectionsLeft() EXCLUDES(connections_mutex_);
   void joinThreads();
 
   const HttpsServerOptions options_;
@@ -135,8 +138,8 @@ class HttpsServer {
   // The gate in front of epoll_wait: at most `allowance_` threads past it. Both counters
   // are atomics so the fast path reads them without the lock; gate_mutex_ guards their
   // changes that a waiter on gate_ must not miss (++/-- of past_gate_, raising allowance_).
-  std::mutex gate_mutex_;
-  std::condition_variable gate_;  // waits under gate_mutex_
+  concurrency::Mutex gate_mutex_;
+  std::condition_variable_any gate_;  // waits on gate_mutex_
   std::atomic<std::size_t> past_gate_{0};
   std::atomic<std::size_t> allowance_{0};
   std::size_t base_allowance_ = 0;  // written by start() before any thread runs
@@ -145,9 +148,10 @@ class HttpsServer {
 
   // Guards connections_ (which connections exist), not what is in them: a Connection
   // belongs to the thread serving its event, and the reaper reads only its atomics.
-  std::mutex connections_mutex_;
+  concurrency::Mutex connections_mutex_;
   // Keyed by the pointer registered in epoll; the value owns the connection.
-  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_
+      GUARDED_BY(connections_mutex_);
 
   // Last: they stop (are joined) before the members above go away.
   std::vector<std::jthread> threads_;

@@ -1,14 +1,15 @@
 #include "irsa/server/metrics.h"
 
 #include <cmath>
-#include <mutex>
 #include <sstream>
+
+#include "server/server_metrics.h"
 
 namespace irsa::server {
 
 void MetricsRegistry::describe(const std::string& name, const std::string& type,
                                const std::string& help) {
-  std::unique_lock lock(mutex_);
+  concurrency::WriterLock lock(mutex_);
   Family& family = families_[name];
   family.type = type;
   family.help = help;
@@ -16,7 +17,7 @@ void MetricsRegistry::describe(const std::string& name, const std::string& type,
 
 void MetricsRegistry::addCallback(const std::string& name, const std::string& type,
                                   const std::string& help, std::function<double()> read) {
-  std::unique_lock lock(mutex_);
+  concurrency::WriterLock lock(mutex_);
   Family& family = families_[name];
   family.type = type;
   family.help = help;
@@ -26,7 +27,7 @@ void MetricsRegistry::addCallback(const std::string& name, const std::string& ty
 void MetricsRegistry::increment(const std::string& name, const std::string& labels,
                                 std::uint64_t by) {
   {
-    std::shared_lock lock(mutex_);
+    concurrency::ReaderLock lock(mutex_);
     const auto family = families_.find(name);
     if (family != families_.end()) {
       const auto series = family->second.series.find(labels);
@@ -41,7 +42,7 @@ void MetricsRegistry::increment(const std::string& name, const std::string& labe
 
 std::atomic<std::uint64_t>& MetricsRegistry::series(const std::string& name,
                                                     const std::string& labels) {
-  std::unique_lock lock(mutex_);
+  concurrency::WriterLock lock(mutex_);
   Family& family = families_[name];
   if (family.type.empty()) family.type = "counter";
   auto& series = family.series[labels];
@@ -64,7 +65,7 @@ void MetricsRegistry::observeAdmissionSeconds(double seconds) {
 std::string MetricsRegistry::render() const {
   std::ostringstream out;
   {
-    std::shared_lock lock(mutex_);
+    concurrency::ReaderLock lock(mutex_);
     for (const auto& [name, family] : families_) {
       if (!family.help.empty()) out << "# HELP " << name << ' ' << family.help << '\n';
       out << "# TYPE " << name << ' ' << (family.type.empty() ? "counter" : family.type) << '\n';
@@ -81,18 +82,18 @@ std::string MetricsRegistry::render() const {
     }
   }
   // Buckets are stored per interval and emitted cumulatively, as Prometheus expects.
-  out << "# HELP " << kAdmissionHistogram << " Time to answer one AdmissionReview, in seconds.\n";
-  out << "# TYPE " << kAdmissionHistogram << " histogram\n";
+  out << "# HELP " << kAdmissionLatencyName << ' ' << kAdmissionLatencyHelp << '\n';
+  out << "# TYPE " << kAdmissionLatencyName << " histogram\n";
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < kBuckets.size(); ++i) {
     cumulative += bucket_counts_[i].load(std::memory_order_relaxed);
-    out << kAdmissionHistogram << "_bucket{le=\"" << kBuckets[i] << "\"} " << cumulative << '\n';
+    out << kAdmissionLatencyName << "_bucket{le=\"" << kBuckets[i] << "\"} " << cumulative << '\n';
   }
   const std::uint64_t count = histogram_count_.load(std::memory_order_relaxed);
-  out << kAdmissionHistogram << "_bucket{le=\"+Inf\"} " << count << '\n';
-  out << kAdmissionHistogram << "_sum "
+  out << kAdmissionLatencyName << "_bucket{le=\"+Inf\"} " << count << '\n';
+  out << kAdmissionLatencyName << "_sum "
       << static_cast<double>(histogram_sum_nanos_.load(std::memory_order_relaxed)) / 1e9 << '\n';
-  out << kAdmissionHistogram << "_count " << count << '\n';
+  out << kAdmissionLatencyName << "_count " << count << '\n';
   return out.str();
 }
 

@@ -4,39 +4,33 @@
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include "irsa/status/result.h"
 #include "server/admission_route.h"
 #include "server/https_server.h"
+#include "server/server_metrics.h"
 
 namespace irsa::server {
 namespace {
 
-// Bounded label values: an attacker probing random paths must not grow the registry.
-std::string pathLabel(std::string_view path) {
-  for (const char* known : {"/mutate", "/healthz", "/readyz", "/metrics"}) {
-    if (path == known) return std::string(path);
+// A server TLS context with the configured minimum version and cipher suites; failure
+// names the setting OpenSSL refused.
+Result<openssl::SslContextPtr> newTlsContext(const ServerOptions& options) {
+  openssl::SslContextPtr context(SSL_CTX_new(TLS_server_method()));
+  if (!context) return internalError("cannot create a TLS context");
+  SSL_CTX_set_options(context.get(), SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                         SSL_OP_CIPHER_SERVER_PREFERENCE);
+  const int min_version = options.tls_min_version == 0 ? TLS1_2_VERSION : options.tls_min_version;
+  if (SSL_CTX_set_min_proto_version(context.get(), min_version) != 1) {
+    return invalidArgument("TLS minimum version was refused by OpenSSL");
   }
-  return "other";
-}
-
-std::string verbLabel(std::string_view method) {
-  for (const char* known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
-    if (method == known) return std::string(method);
+  const CipherSuites& suites = options.cipher_suites;
+  if (!suites.tls12.empty() && SSL_CTX_set_cipher_list(context.get(), suites.tls12.c_str()) != 1) {
+    return invalidArgument("TLS 1.2 cipher suites were refused by OpenSSL");
   }
-  return "other";
-}
-
-constexpr const char* kHandlerExceptions = "irsa_webhook_handler_exceptions_total";
-
-void describeMetrics(MetricsRegistry& metrics) {
-  metrics.describe("http_request_count", "counter",
-                   "HTTP requests served, by verb, path and code.");
-  metrics.describe("pod_identity_webhook_pod_count", "counter",
-                   "Pod CREATEs given an identity, by method (sts_web_identity or "
-                   "container_credentials).");
-  metrics.describe("pod_identity_webhook_missing_sa_count", "counter",
-                   "Pod admissions whose ServiceAccount was not found.");
-  metrics.describe(kHandlerExceptions, "counter",
-                   "Admission requests answered 500 because the handler threw.");
+  if (!suites.tls13.empty() && SSL_CTX_set_ciphersuites(context.get(), suites.tls13.c_str()) != 1) {
+    return invalidArgument("TLS 1.3 cipher suites were refused by OpenSSL");
+  }
+  return context;
 }
 
 }  // namespace
@@ -49,42 +43,22 @@ WebhookServer::WebhookServer(ServerOptions options, const admission::ReviewHandl
       certificates_(certificates),
       metrics_(metrics),
       ready_(std::move(ready)) {
-  const int min_version = options_.tls_min_version == 0 ? TLS1_2_VERSION : options_.tls_min_version;
-  tls_context_ = SSL_CTX_new(TLS_server_method());
-  if (tls_context_ == nullptr) {
-    tls_error_ = "cannot create a TLS context";
+  if (Result<openssl::SslContextPtr> context = newTlsContext(options_); context.ok()) {
+    tls_context_ = std::move(*context);
+    certificates_.attachTo(tls_context_.get());
   } else {
-    SSL_CTX_set_options(tls_context_, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                                          SSL_OP_CIPHER_SERVER_PREFERENCE);
-    if (SSL_CTX_set_min_proto_version(tls_context_, min_version) != 1) {
-      tls_error_ = "TLS minimum version was refused by OpenSSL";
-    } else if (!options_.cipher_suites.tls12.empty() &&
-               SSL_CTX_set_cipher_list(tls_context_, options_.cipher_suites.tls12.c_str()) != 1) {
-      tls_error_ = "TLS 1.2 cipher suites were refused by OpenSSL";
-    } else if (!options_.cipher_suites.tls13.empty() &&
-               SSL_CTX_set_ciphersuites(tls_context_, options_.cipher_suites.tls13.c_str()) != 1) {
-      tls_error_ = "TLS 1.3 cipher suites were refused by OpenSSL";
-    }
-    certificates_.attachTo(tls_context_);
+    tls_status_ = context.status();
   }
   metrics_server_ = std::make_unique<httplib::Server>();
-  describeMetrics(metrics_);
-  mutate_ok_count_ =
-      &metrics_.series("http_request_count", R"(verb="POST",path="/mutate",code="200")");
+  server_metrics_ = std::make_unique<const ServerMetrics>(registerServerMetrics(metrics_));
   mutate_route_ = withRequestLog(withMetrics(
-      withExceptionBarrier(admissionEndpoint(handler_), metrics_.series(kHandlerExceptions, "")),
-      AdmissionCounters{
-          metrics_,
-          // The Go webhook's label values.
-          metrics_.series("pod_identity_webhook_pod_count", R"(method="sts_web_identity")"),
-          metrics_.series("pod_identity_webhook_pod_count", R"(method="container_credentials")"),
-          metrics_.series("pod_identity_webhook_missing_sa_count", "")}));
+      withExceptionBarrier(admissionEndpoint(handler_), server_metrics_->handler_exceptions),
+      server_metrics_->admission));
   installMetricsRoutes();
 }
 
 WebhookServer::~WebhookServer() {
   if (server_ || metrics_thread_.joinable()) shutdown(std::chrono::milliseconds(0));
-  SSL_CTX_free(tls_context_);
 }
 
 void WebhookServer::addMetricsPage(const std::string& path, std::function<std::string()> render) {
@@ -123,13 +97,7 @@ HttpResponse WebhookServer::route(const HttpRequest& request) {
   }
   // During the drain, every answer tells the client to move to another replica.
   response.close_connection = draining_.load();
-  if (response.status == 200 && request.method == "POST" && request.path == "/mutate") {
-    mutate_ok_count_->fetch_add(1, std::memory_order_relaxed);
-    return response;
-  }
-  metrics_.increment("http_request_count", "verb=\"" + verbLabel(request.method) + "\",path=\"" +
-                                               pathLabel(request.path) + "\",code=\"" +
-                                               std::to_string(response.status) + "\"");
+  countHttpRequest(*server_metrics_, request.method, request.path, response.status);
   return response;
 }
 
@@ -139,8 +107,8 @@ void WebhookServer::installMetricsRoutes() {
   });
 }
 
-std::string WebhookServer::start() {
-  if (tls_context_ == nullptr || !tls_error_.empty()) return tls_error_;
+Status WebhookServer::start() {
+  if (!tls_status_.ok()) return tls_status_;
   HttpsServerOptions https;
   https.bind_address = options_.bind_address;
   https.port = options_.port;
@@ -150,26 +118,13 @@ std::string WebhookServer::start() {
   https.write_timeout = options_.write_timeout;
   https.keep_alive_timeout = options_.keep_alive_timeout;
   server_ = std::make_unique<HttpsServer>(
-      https, tls_context_, [this](const HttpRequest& request) { return route(request); });
-  if (std::string error = server_->bind(); !error.empty()) {
+      https, tls_context_.get(), [this](const HttpRequest& request) { return route(request); });
+  if (Status bound = server_->bind(); !bound.ok()) {
     server_.reset();
-    return error;
+    return bound;
   }
   bound_port_ = server_->port();
-  if (options_.metrics_port >= 0) {
-    metrics_server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
-    if (options_.metrics_port == 0) {
-      bound_metrics_port_ = metrics_server_->bind_to_any_port(options_.bind_address);
-      if (bound_metrics_port_ <= 0) return "cannot bind the metrics port";
-    } else {
-      if (!metrics_server_->bind_to_port(options_.bind_address, options_.metrics_port)) {
-        return "cannot listen on " + options_.bind_address + ":" +
-               std::to_string(options_.metrics_port);
-      }
-      bound_metrics_port_ = options_.metrics_port;
-    }
-    metrics_thread_ = std::thread([this] { metrics_server_->listen_after_bind(); });
-  }
+  if (Status metrics = startMetrics(); !metrics.ok()) return metrics;
   server_->start();
   // httplib's stop() is a no-op until its accept loop runs: a shutdown racing start()
   // would hang.
@@ -178,7 +133,24 @@ std::string WebhookServer::start() {
   }
   spdlog::info("serving admission on {}:{} (metrics on {})", options_.bind_address, bound_port_,
                bound_metrics_port_);
-  return {};
+  return okStatus();
+}
+
+Status WebhookServer::startMetrics() {
+  if (options_.metrics_port < 0) return okStatus();
+  metrics_server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
+  if (options_.metrics_port == 0) {
+    bound_metrics_port_ = metrics_server_->bind_to_any_port(options_.bind_address);
+    if (bound_metrics_port_ <= 0) return unavailable("cannot bind the metrics port");
+  } else {
+    if (!metrics_server_->bind_to_port(options_.bind_address, options_.metrics_port)) {
+      return unavailable("cannot listen on " + options_.bind_address + ":" +
+                         std::to_string(options_.metrics_port));
+    }
+    bound_metrics_port_ = options_.metrics_port;
+  }
+  metrics_thread_ = std::thread([this] { metrics_server_->listen_after_bind(); });
+  return okStatus();
 }
 
 void WebhookServer::shutdown(std::chrono::milliseconds drain) {

@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "irsa/concurrency/manual_clock.h"
+#include "irsa/openssl/handles.h"
 #include "irsa/status/status.h"
 #include "support/tls_test_files.h"
 
@@ -56,28 +58,27 @@ class RawTlsClient {
     timeval timeout{5, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    ssl_ = SSL_new(context_);
-    SSL_set_fd(ssl_, fd_);
-    connected_ = connected_ && SSL_connect(ssl_) == 1;
+    ssl_.reset(SSL_new(context_.get()));
+    SSL_set_fd(ssl_.get(), fd_);
+    connected_ = connected_ && SSL_connect(ssl_.get()) == 1;
   }
   ~RawTlsClient() {
-    SSL_free(ssl_);
+    ssl_.reset();  // before the socket it uses is closed
     ::close(fd_);
-    SSL_CTX_free(context_);
   }
   RawTlsClient(const RawTlsClient&) = delete;
   RawTlsClient& operator=(const RawTlsClient&) = delete;
 
   bool connected() const { return connected_; }
   bool send(std::string_view data) {
-    return SSL_write(ssl_, data.data(), static_cast<int>(data.size())) ==
+    return SSL_write(ssl_.get(), data.data(), static_cast<int>(data.size())) ==
            static_cast<int>(data.size());
   }
   // Reads until `text` has been seen `times` times, the peer closes, or 5 s pass.
   std::string readUntil(std::string_view text, int times = 1) {
     while (count(text) < times) {
       char buffer[4096];
-      const int n = SSL_read(ssl_, buffer, sizeof buffer);
+      const int n = SSL_read(ssl_.get(), buffer, sizeof buffer);
       if (n <= 0) {
         closed_ = true;
         break;
@@ -101,8 +102,8 @@ class RawTlsClient {
     return found;
   }
 
-  SSL_CTX* context_;
-  SSL* ssl_ = nullptr;
+  openssl::SslContextPtr context_;
+  openssl::SslPtr ssl_;
   int fd_ = -1;
   bool connected_ = false;
   bool closed_ = false;
@@ -113,7 +114,8 @@ class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     test::installCertificates(dir_, test::makeTestCertificates("first"));
-    ASSERT_EQ(certificates_.load(), "");
+    const Status loaded = certificates_.loadNow();
+    ASSERT_TRUE(loaded.ok()) << loaded.message();
   }
 
   void startServer(ServerOptions options = {}) {
@@ -125,7 +127,8 @@ class ServerTest : public ::testing::Test {
                                                 if (!synced_) *reason = "cache not synced";
                                                 return synced_.load();
                                               });
-    ASSERT_EQ(server_->start(), "");
+    const Status started = server_->start();
+    ASSERT_TRUE(started.ok()) << started.message();
   }
 
   void TearDown() override {
@@ -136,6 +139,20 @@ class ServerTest : public ::testing::Test {
     }
     slow_changed_.notify_all();
     if (server_) server_->shutdown(0ms);
+  }
+
+  // Lets one watch interval pass and returns once the watcher has checked the files and
+  // waits again, so an assertion after it sees what that check did.
+  void certificateCheckAfterChange() {
+    const std::uint64_t waits = clock_.waitsBegun();
+    clock_.advance(kWatchInterval);
+    ASSERT_TRUE(clock_.awaitWaitsBegun(waits + 1));
+  }
+
+  // watch() on the ManualClock; returns once the watcher waits for its first check.
+  void watchCertificates() {
+    certificates_.watch(kWatchInterval);
+    ASSERT_TRUE(clock_.awaitWaitsBegun(1));
   }
 
   std::unique_ptr<httplib::SSLClient> newClient() {
@@ -165,8 +182,10 @@ class ServerTest : public ::testing::Test {
     return result;
   }
 
+  static constexpr std::chrono::milliseconds kWatchInterval{20};
   test::TempDir dir_;
-  CertificateStore certificates_{dir_.file("tls.crt"), dir_.file("tls.key")};
+  concurrency::ManualClock clock_;  // the certificate watcher's: tests move it
+  CertificateStore certificates_{dir_.file("tls.crt"), dir_.file("tls.key"), clock_};
   MetricsRegistry metrics_;
   std::atomic<bool> synced_{true};
   std::atomic<std::chrono::milliseconds> lookup_delay_{0ms};
@@ -184,7 +203,7 @@ class ServerTest : public ::testing::Test {
 TEST_F(ServerTest, MutatesOverTlsAndVerifiesAgainstTheCa) {
   startServer();
   httplib::SSLClient c("localhost", server_->port());
-  c.set_ca_cert_path(dir_.file("ca.crt").c_str());
+  c.set_ca_cert_path(dir_.file("ca.crt"));
   c.enable_server_certificate_verification(true);
   const auto response = c.Post("/mutate", podReview(), "application/json");
   ASSERT_TRUE(response) << httplib::to_string(response.error());
@@ -205,10 +224,10 @@ TEST_F(ServerTest, ErrorStatusesOverHttp) {
 
 TEST_F(ServerTest, OversizedBodyIs413) {
   ServerOptions options;
-  options.max_request_bytes = 1024 * 1024;
+  options.max_request_bytes = std::size_t{1024} * 1024;
   startServer(options);
   auto c = newClient();
-  const std::string huge(50 * 1024 * 1024, ' ');
+  const std::string huge(std::size_t{50} * 1024 * 1024, ' ');
   const auto response = c->Post("/mutate", huge, "application/json");
   ASSERT_TRUE(response) << httplib::to_string(response.error());
   EXPECT_EQ(response->status, 413);
@@ -228,50 +247,51 @@ TEST_F(ServerTest, HealthAndReadiness) {
 }
 
 TEST_F(ServerTest, CertificateSwapKeepsOldConnectionsAndServesNewOnes) {
-  certificates_.watch(20ms);
+  watchCertificates();
   startServer();
   auto kept = newClient();
   ASSERT_EQ(kept->Post("/mutate", podReview(), "application/json")->status, 200);
   EXPECT_EQ(test::servedCommonName(server_->port()), "first");
 
   test::installCertificates(dir_, test::makeTestCertificates("second"));
-  std::optional<std::string> served;
-  for (int i = 0; i < 200 && served != "second"; ++i) {
-    std::this_thread::sleep_for(10ms);
-    served = test::servedCommonName(server_->port());
-  }
-  EXPECT_EQ(served, "second");
+  certificateCheckAfterChange();
+  EXPECT_EQ(test::servedCommonName(server_->port()), "second");
   const auto again = kept->Post("/mutate", podReview(), "application/json");
   ASSERT_TRUE(again) << httplib::to_string(again.error());
   EXPECT_EQ(again->status, 200);
 }
 
 TEST_F(ServerTest, GarbageCertificateFilesKeepThePreviousPair) {
-  certificates_.watch(20ms);
+  watchCertificates();
   startServer();
   test::writeFile(dir_.file("tls.crt"), "garbage");
   test::writeFile(dir_.file("tls.key"), "more garbage");
-  std::this_thread::sleep_for(200ms);
+  certificateCheckAfterChange();
   EXPECT_EQ(test::servedCommonName(server_->port()), "first");
   EXPECT_EQ(newClient()->Get("/readyz")->status, 200);
   // A key that does not match the certificate is refused too.
   const auto other = test::makeTestCertificates("mismatch");
   test::writeFile(dir_.file("tls.crt"), other.certificate);
   test::writeFile(dir_.file("tls.key"), test::makeTestCertificates("x").key);
-  std::this_thread::sleep_for(200ms);
+  certificateCheckAfterChange();
   EXPECT_EQ(test::servedCommonName(server_->port()), "first");
+  // The same store does take a good pair on the next check: the checks above ran.
+  test::installCertificates(dir_, test::makeTestCertificates("third"));
+  certificateCheckAfterChange();
+  EXPECT_EQ(test::servedCommonName(server_->port()), "third");
 }
 
 TEST_F(ServerTest, MissingCertificateMeansNotReadyAndNoHandshake) {
   CertificateStore empty(dir_.file("absent.crt"), dir_.file("absent.key"));
-  EXPECT_NE(empty.load(), "");
+  EXPECT_FALSE(empty.loadNow().ok());
   EXPECT_FALSE(empty.hasCertificate());
   ServerOptions options;
   options.bind_address = "127.0.0.1";
   options.port = 0;
   options.metrics_port = -1;
   WebhookServer server(options, handler_, empty, metrics_, nullptr);
-  ASSERT_EQ(server.start(), "");
+  const Status started = server.start();
+  ASSERT_TRUE(started.ok()) << started.message();
   // /readyz answers from readiness(); no client can reach it without a certificate.
   const Status readiness = server.readiness();
   EXPECT_EQ(readiness.code(), StatusCode::kFailedPrecondition);
@@ -406,6 +426,7 @@ TEST_F(ServerTest, BlockedHandlersDoNotStallOtherConnections) {
   std::string slow_review = podReview();
   slow_review.replace(slow_review.find("\"app\""), 5, "\"slow\"");
   std::vector<std::future<int>> slow;
+  slow.reserve(static_cast<std::size_t>(blocked));
   for (int i = 0; i < blocked; ++i) {
     slow.push_back(std::async(std::launch::async, [this, &slow_review] {
       auto response = newClient()->Post("/mutate", slow_review, "application/json");

@@ -16,6 +16,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "irsa/openssl/handles.h"
+
 namespace irsa::test {
 namespace fs = std::filesystem;
 
@@ -46,44 +48,44 @@ std::string readFile(const std::string& path) {
 
 namespace {
 
-std::string pem(X509* certificate) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, certificate);
+// The text a memory BIO holds after `write` filled it; empty when OpenSSL cannot allocate.
+template <typename Write>
+std::string pemText(Write write) {
+  const openssl::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return {};
+  write(bio.get());
   char* data = nullptr;
-  const long size = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<std::size_t>(size));
-  BIO_free(bio);
-  return out;
+  const long size = BIO_get_mem_data(bio.get(), &data);
+  return {data, static_cast<std::size_t>(size)};
+}
+
+std::string pem(X509* certificate) {
+  return pemText([certificate](BIO* bio) { PEM_write_bio_X509(bio, certificate); });
 }
 
 std::string pem(EVP_PKEY* key) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<std::size_t>(size));
-  BIO_free(bio);
-  return out;
+  return pemText([key](BIO* bio) {
+    PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  });
 }
 
 void extension(X509* certificate, X509* issuer, int nid, const char* value) {
   X509V3_CTX context;
   X509V3_set_ctx_nodb(&context);
   X509V3_set_ctx(&context, issuer, certificate, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &context, nid, value);
-  X509_add_ext(certificate, ext, -1);
-  X509_EXTENSION_free(ext);
+  const openssl::X509ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, &context, nid, value));
+  X509_add_ext(certificate, ext.get(), -1);
 }
 
-X509* certificate(EVP_PKEY* key, const std::string& cn) {
-  X509* x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x),
+openssl::X509Ptr certificate(EVP_PKEY* key, const std::string& cn) {
+  openssl::X509Ptr x(X509_new());
+  X509_set_version(x.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x.get()),
                    static_cast<long>(std::random_device{}() & 0x7fffffff));
-  X509_gmtime_adj(X509_getm_notBefore(x), -300);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600L * 24);
-  X509_set_pubkey(x, key);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+  X509_gmtime_adj(X509_getm_notBefore(x.get()), -300);
+  X509_gmtime_adj(X509_getm_notAfter(x.get()), 3600L * 24);
+  X509_set_pubkey(x.get(), key);
+  X509_NAME_add_entry_by_txt(X509_get_subject_name(x.get()), "CN", MBSTRING_ASC,
                              reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
   return x;
 }
@@ -91,24 +93,19 @@ X509* certificate(EVP_PKEY* key, const std::string& cn) {
 }  // namespace
 
 TestCertificates makeTestCertificates(const std::string& common_name) {
-  EVP_PKEY* ca_key = EVP_EC_gen("P-256");
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* ca = certificate(ca_key, "irsa-test-ca");
-  X509_set_issuer_name(ca, X509_get_subject_name(ca));
-  extension(ca, ca, NID_basic_constraints, "critical,CA:TRUE");
-  extension(ca, ca, NID_key_usage, "critical,keyCertSign");
-  X509_sign(ca, ca_key, EVP_sha256());
-  X509* leaf = certificate(key, common_name);
-  X509_set_issuer_name(leaf, X509_get_subject_name(ca));
-  extension(leaf, ca, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
-  extension(leaf, ca, NID_ext_key_usage, "serverAuth,clientAuth");
-  X509_sign(leaf, ca_key, EVP_sha256());
-  TestCertificates out{pem(ca), pem(ca_key), pem(leaf), pem(key)};
-  X509_free(ca);
-  X509_free(leaf);
-  EVP_PKEY_free(ca_key);
-  EVP_PKEY_free(key);
-  return out;
+  const openssl::PkeyPtr ca_key(EVP_EC_gen("P-256"));
+  const openssl::PkeyPtr key(EVP_EC_gen("P-256"));
+  const openssl::X509Ptr ca = certificate(ca_key.get(), "irsa-test-ca");
+  X509_set_issuer_name(ca.get(), X509_get_subject_name(ca.get()));
+  extension(ca.get(), ca.get(), NID_basic_constraints, "critical,CA:TRUE");
+  extension(ca.get(), ca.get(), NID_key_usage, "critical,keyCertSign");
+  X509_sign(ca.get(), ca_key.get(), EVP_sha256());
+  const openssl::X509Ptr leaf = certificate(key.get(), common_name);
+  X509_set_issuer_name(leaf.get(), X509_get_subject_name(ca.get()));
+  extension(leaf.get(), ca.get(), NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+  extension(leaf.get(), ca.get(), NID_ext_key_usage, "serverAuth,clientAuth");
+  X509_sign(leaf.get(), ca_key.get(), EVP_sha256());
+  return {pem(ca.get()), pem(ca_key.get()), pem(leaf.get()), pem(key.get())};
 }
 
 void installCertificates(const TempDir& dir, const TestCertificates& certificates) {
@@ -121,11 +118,12 @@ void installCertificates(const TempDir& dir, const TestCertificates& certificate
 }
 
 std::optional<std::string> servedCommonName(int port, int max_version) {
-  SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+  const openssl::SslContextPtr context(SSL_CTX_new(TLS_client_method()));
+  if (!context) return std::nullopt;
   if (max_version != 0) {
-    SSL_CTX_set_security_level(context, 0);
-    SSL_CTX_set_min_proto_version(context, 0);
-    SSL_CTX_set_max_proto_version(context, max_version);
+    SSL_CTX_set_security_level(context.get(), 0);
+    SSL_CTX_set_min_proto_version(context.get(), 0);
+    SSL_CTX_set_max_proto_version(context.get(), max_version);
   }
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -134,24 +132,20 @@ std::optional<std::string> servedCommonName(int port, int max_version) {
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::optional<std::string> result;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-    SSL* ssl = SSL_new(context);
-    SSL_set_fd(ssl, fd);
-    SSL_set_tlsext_host_name(ssl, "localhost");
-    if (SSL_connect(ssl) == 1) {
-      X509* peer = SSL_get1_peer_certificate(ssl);
-      if (peer != nullptr) {
+    const openssl::SslPtr ssl(SSL_new(context.get()));
+    SSL_set_fd(ssl.get(), fd);
+    SSL_set_tlsext_host_name(ssl.get(), "localhost");
+    if (SSL_connect(ssl.get()) == 1) {
+      if (const openssl::X509Ptr peer{SSL_get1_peer_certificate(ssl.get())}) {
         char cn[256] = {};
-        X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof cn);
+        X509_NAME_get_text_by_NID(X509_get_subject_name(peer.get()), NID_commonName, cn, sizeof cn);
         result = std::string(cn);
-        X509_free(peer);
       }
-      SSL_shutdown(ssl);
+      SSL_shutdown(ssl.get());
     }
-    SSL_free(ssl);
-  }
+  }  // the SSL is freed here, before its socket is closed
   ERR_clear_error();
   ::close(fd);
-  SSL_CTX_free(context);
   return result;
 }
 

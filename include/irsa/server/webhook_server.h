@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "irsa/admission/review_handler.h"
+#include "irsa/openssl/handles.h"
 #include "irsa/server/certificate_store.h"
 #include "irsa/server/metrics.h"
 #include "irsa/server/tls_settings.h"
@@ -18,7 +19,6 @@
 namespace httplib {
 class Server;
 }  // namespace httplib
-typedef struct ssl_ctx_st SSL_CTX;  // NOLINT(modernize-use-using): OpenSSL's own spelling
 
 namespace irsa::server {
 
@@ -26,6 +26,7 @@ class HttpsServer;
 struct AdmissionExchange;
 struct HttpRequest;
 struct HttpResponse;
+struct ServerMetrics;
 
 struct ServerOptions {
   std::string bind_address = "0.0.0.0";
@@ -60,8 +61,8 @@ class WebhookServer {
   // Adds a GET page on the metrics port (e.g. /debug/alpha/cache). Call before start().
   void addMetricsPage(const std::string& path, std::function<std::string()> render);
 
-  // Binds both ports and starts serving. Empty string on success, else the reason.
-  std::string start();
+  // Binds both ports and starts serving; on failure nothing serves and the status says why.
+  Status start();
   int port() const { return bound_port_; }
   int metricsPort() const { return bound_metrics_port_; }
 
@@ -75,6 +76,7 @@ class WebhookServer {
 
  private:
   void installMetricsRoutes();
+  Status startMetrics();
   HttpResponse route(const HttpRequest& request);
 
   ServerOptions options_;
@@ -82,14 +84,13 @@ class WebhookServer {
   CertificateStore& certificates_;
   MetricsRegistry& metrics_;
   ReadinessCheck ready_;
-  SSL_CTX* tls_context_ = nullptr;  // owned; configured from options_ and certificates_
-  std::string tls_error_;           // why tls_context_ could not be configured
+  openssl::SslContextPtr tls_context_;  // configured from options_ and certificates_
+  Status tls_status_;                   // why tls_context_ could not be configured
   std::unique_ptr<HttpsServer> server_;
   std::unique_ptr<httplib::Server> metrics_server_;
   std::thread metrics_thread_;
   std::atomic<bool> draining_{false};
-  // http_request_count POST /mutate 200, the series nearly every request touches.
-  std::atomic<std::uint64_t>* mutate_ok_count_ = nullptr;
+  std::unique_ptr<const ServerMetrics> server_metrics_;  // server/server_metrics.h
   // POST /mutate: the handler inside its wrappers (server/admission_route.h).
   std::function<AdmissionExchange(const HttpRequest&)> mutate_route_;
   int bound_port_ = 0;

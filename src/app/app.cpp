@@ -65,7 +65,7 @@ Result<std::unique_ptr<App>> App::create(const config::Config& config) {
 }
 
 Status App::start() {
-  if (const std::string error = server_->start(); !error.empty()) return unavailable(error);
+  if (Status started = server_->start(); !started.ok()) return started;
   return okStatus();
 }
 

@@ -129,6 +129,7 @@ std::unique_ptr<httplib::ClientImpl> ApiClient::connect(std::chrono::seconds rea
     } else {
       ssl->enable_server_certificate_verification(true);
       if (!config_.ca_pem.empty()) {
+        // httplib frees the store with its SSL_CTX.
         ssl->set_ca_cert_store(storeFromPem(config_.ca_pem).release());
       } else {
         ssl->set_ca_cert_path("/etc/ssl/certs/ca-certificates.crt");

@@ -18,7 +18,9 @@
 
 namespace irsa::app {
 
-App::App(const config::Config& config) : config_(config) {}
+App::App(const config::Config& config) : config_(config) {
+  registerProcessMetrics(metrics_);
+}
 
 App::~App() {
   stopSources();

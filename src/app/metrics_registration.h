@@ -13,6 +13,9 @@ namespace irsa::app {
 void registerKubeMetrics(server::MetricsRegistry& metrics, const kube::ApiClient& client,
                          const kube::ServiceAccountCache& cache);
 
+// Process-wide metrics, whichever source the ServiceAccounts come from.
+void registerProcessMetrics(server::MetricsRegistry& metrics);
+
 // With --service-accounts-file the cache size is the file's, fixed at start.
 void registerStaticServiceAccountMetrics(server::MetricsRegistry& metrics, std::size_t size);
 

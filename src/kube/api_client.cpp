@@ -1,12 +1,14 @@
 #include "irsa/kube/api_client.h"
 
 #include <httplib.h>
-#include <openssl/pem.h>
+#include <openssl/err.h>
 #include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "irsa/openssl/handles.h"
+#include "irsa/openssl/pem.h"
 #include "kube/exec_credential.h"
 
 namespace irsa::kube {
@@ -16,14 +18,18 @@ namespace {
 // minute (and on any 401) follows the rotation without a stat per request.
 constexpr std::chrono::seconds kTokenFileRefresh{60};
 
-X509_STORE* storeFromPem(const std::string& pem) {
-  X509_STORE* store = X509_STORE_new();
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  while (X509* certificate = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
-    X509_STORE_add_cert(store, certificate);
-    X509_free(certificate);
+// Every certificate in `pem` (a CA bundle); reading stops at the first block that does not
+// parse, and the end-of-input error that stop leaves behind is cleared.
+openssl::X509StorePtr storeFromPem(const std::string& pem) {
+  openssl::X509StorePtr store(X509_STORE_new());
+  const openssl::BioPtr bio = openssl::readOnlyBio(pem);
+  if (store && bio) {
+    while (const openssl::X509Ptr certificate{
+        PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)}) {
+      // X509_STORE_add_cert takes its own reference.
+      X509_STORE_add_cert(store.get(), certificate.get());
+    }
   }
-  BIO_free(bio);
   ERR_clear_error();
   return store;
 }
@@ -110,16 +116,11 @@ std::unique_ptr<httplib::ClientImpl> ApiClient::connect(std::chrono::seconds rea
     }
     std::unique_ptr<httplib::SSLClient> ssl;
     if (!certificate_pem.empty()) {
-      BIO* cert_bio =
-          BIO_new_mem_buf(certificate_pem.data(), static_cast<int>(certificate_pem.size()));
-      X509* certificate = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
-      BIO_free(cert_bio);
-      BIO* key_bio = BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
-      EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
-      BIO_free(key_bio);
-      ssl = std::make_unique<httplib::SSLClient>(host_, port_, certificate, key);
-      X509_free(certificate);
-      EVP_PKEY_free(key);
+      // The SSLClient takes its own references to the certificate and key, so the handles
+      // keep ownership here; its CA store, below, is handed over.
+      const openssl::X509Ptr certificate = openssl::parseCertificatePem(certificate_pem);
+      const openssl::PkeyPtr key = openssl::parsePrivateKeyPem(key_pem);
+      ssl = std::make_unique<httplib::SSLClient>(host_, port_, certificate.get(), key.get());
     } else {
       ssl = std::make_unique<httplib::SSLClient>(host_, port_);
     }
@@ -128,7 +129,8 @@ std::unique_ptr<httplib::ClientImpl> ApiClient::connect(std::chrono::seconds rea
     } else {
       ssl->enable_server_certificate_verification(true);
       if (!config_.ca_pem.empty()) {
-        ssl->set_ca_cert_store(storeFromPem(config_.ca_pem));
+        // httplib frees the store with its SSL_CTX.
+        ssl->set_ca_cert_store(storeFromPem(config_.ca_pem).release());
       } else {
         ssl->set_ca_cert_path("/etc/ssl/certs/ca-certificates.crt");
       }

@@ -62,6 +62,64 @@ std::optional<ConfigError> loadPem(const YAML::Node& node, const std::string& fi
   return std::nullopt;
 }
 
+// The server, TLS verification and CA of a kubeconfig cluster entry.
+std::optional<ConfigError> readCluster(const YAML::Node& cluster, const std::string& cluster_name,
+                                       const fs::path& base, const std::string& where,
+                                       ClientConfig& config) {
+  config.server = scalar(cluster, "server");
+  if (config.server.empty())
+    return ConfigError{where + ": cluster \"" + cluster_name + "\" has no server"};
+  if (config.server.rfind("https://", 0) != 0 && config.server.rfind("http://", 0) != 0) {
+    return ConfigError{where + ": server \"" + config.server + "\" must start with https://"};
+  }
+  config.insecure_skip_tls_verify = scalar(cluster, "insecure-skip-tls-verify") == "true";
+  return loadPem(cluster, "certificate-authority", base, where, config.ca_pem);
+}
+
+// A kubeconfig user's client credential plugin (`exec`).
+std::optional<ConfigError> readExec(const YAML::Node& exec, const std::string& where,
+                                    std::optional<ExecConfig>& out) {
+  ExecConfig plugin;
+  plugin.command = scalar(exec, "command");
+  if (plugin.command.empty()) return ConfigError{where + ": exec plugin without command"};
+  if (!scalar(exec, "apiVersion").empty()) plugin.api_version = scalar(exec, "apiVersion");
+  if (exec["args"] && exec["args"].IsSequence()) {
+    for (const YAML::Node& arg : exec["args"]) plugin.args.push_back(arg.as<std::string>());
+  }
+  if (exec["env"] && exec["env"].IsSequence()) {
+    for (const YAML::Node& variable : exec["env"]) {
+      plugin.env.emplace_back(scalar(variable, "name"), scalar(variable, "value"));
+    }
+  }
+  out = std::move(plugin);
+  return std::nullopt;
+}
+
+// The credentials of a kubeconfig user entry: token, token file, client certificate and
+// key, and the exec plugin.
+std::optional<ConfigError> readUser(const YAML::Node& user, const std::string& user_name,
+                                    const fs::path& base, const std::string& where,
+                                    ClientConfig& config) {
+  config.token = scalar(user, "token");
+  const std::string token_file = scalar(user, "tokenFile");
+  if (!token_file.empty()) {
+    config.token_file =
+        fs::path(token_file).is_absolute() ? token_file : (base / token_file).string();
+    if (!readFile(config.token_file))
+      return ConfigError{where + ": cannot read tokenFile " + config.token_file};
+  }
+  if (auto error = loadPem(user, "client-certificate", base, where, config.client_certificate_pem))
+    return *error;
+  if (auto error = loadPem(user, "client-key", base, where, config.client_key_pem)) return *error;
+  if (config.client_certificate_pem.empty() != config.client_key_pem.empty()) {
+    return ConfigError{where + ": user \"" + user_name +
+                       "\" needs both client-certificate and client-key"};
+  }
+  const YAML::Node exec = user["exec"];
+  if (exec && exec.IsMap()) return readExec(exec, where, config.exec);
+  return std::nullopt;
+}
+
 }  // namespace
 
 ConfigResult parseKubeconfig(const std::string& text, const std::string& path) {
@@ -84,58 +142,14 @@ ConfigResult parseKubeconfig(const std::string& text, const std::string& path) {
     const auto cluster_entry = namedEntry(root, "clusters", "cluster", cluster_name);
     if (!cluster_entry) return ConfigError{where + ": cluster \"" + cluster_name + "\" not found"};
 
-    const YAML::Node& cluster = *cluster_entry;
     ClientConfig config;
     config.origin = where;
-    config.server = scalar(cluster, "server");
-    if (config.server.empty())
-      return ConfigError{where + ": cluster \"" + cluster_name + "\" has no server"};
-    if (config.server.rfind("https://", 0) != 0 && config.server.rfind("http://", 0) != 0) {
-      return ConfigError{where + ": server \"" + config.server + "\" must start with https://"};
-    }
-    config.insecure_skip_tls_verify = scalar(cluster, "insecure-skip-tls-verify") == "true";
-    if (auto error = loadPem(cluster, "certificate-authority", base, where, config.ca_pem))
-      return *error;
-
+    if (auto error = readCluster(*cluster_entry, cluster_name, base, where, config)) return *error;
     const std::string user_name = scalar(context, "user");
     if (!user_name.empty()) {
       const auto user_entry = namedEntry(root, "users", "user", user_name);
       if (!user_entry) return ConfigError{where + ": user \"" + user_name + "\" not found"};
-      const YAML::Node& user = *user_entry;
-      config.token = scalar(user, "token");
-      const std::string token_file = scalar(user, "tokenFile");
-      if (!token_file.empty()) {
-        config.token_file =
-            fs::path(token_file).is_absolute() ? token_file : (base / token_file).string();
-        if (!readFile(config.token_file))
-          return ConfigError{where + ": cannot read tokenFile " + config.token_file};
-      }
-      if (auto error =
-              loadPem(user, "client-certificate", base, where, config.client_certificate_pem)) {
-        return *error;
-      }
-      if (auto error = loadPem(user, "client-key", base, where, config.client_key_pem))
-        return *error;
-      if (config.client_certificate_pem.empty() != config.client_key_pem.empty()) {
-        return ConfigError{where + ": user \"" + user_name +
-                           "\" needs both client-certificate and client-key"};
-      }
-      const YAML::Node exec = user["exec"];
-      if (exec && exec.IsMap()) {
-        ExecConfig plugin;
-        plugin.command = scalar(exec, "command");
-        if (plugin.command.empty()) return ConfigError{where + ": exec plugin without command"};
-        if (!scalar(exec, "apiVersion").empty()) plugin.api_version = scalar(exec, "apiVersion");
-        if (exec["args"] && exec["args"].IsSequence()) {
-          for (const YAML::Node& arg : exec["args"]) plugin.args.push_back(arg.as<std::string>());
-        }
-        if (exec["env"] && exec["env"].IsSequence()) {
-          for (const YAML::Node& variable : exec["env"]) {
-            plugin.env.emplace_back(scalar(variable, "name"), scalar(variable, "value"));
-          }
-        }
-        config.exec = std::move(plugin);
-      }
+      if (auto error = readUser(*user_entry, user_name, base, where, config)) return *error;
     }
     return config;
   } catch (const YAML::Exception& error) {

@@ -67,70 +67,103 @@ ExecCredentialResult parseExecCredential(const std::string& json_text) {
   return {credential, {}};
 }
 
-ExecCredentialResult runExecPlugin(const ExecConfig& plugin, std::chrono::seconds timeout) {
-  int out_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return {std::nullopt, "exec plugin: cannot create a pipe"};
-  std::vector<std::string> env_strings;
-  env_strings.reserve(64 + plugin.env.size());
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  for (const auto& [name, value] : plugin.env) {
-    std::string entry = name;
-    entry += '=';
-    entry += value;
-    env_strings.push_back(std::move(entry));
-  }
-  env_strings.push_back(R"(KUBERNETES_EXEC_INFO={"apiVersion":")" + plugin.api_version +
-                        R"(","kind":"ExecCredential","spec":{"interactive":false}})");
-  std::vector<std::string> argv_strings = {plugin.command};
-  argv_strings.insert(argv_strings.end(), plugin.args.begin(), plugin.args.end());
-  std::vector<char*> argv;
-  argv.reserve(argv_strings.size() + 1);
-  for (auto& a : argv_strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  envp.reserve(env_strings.size() + 1);
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
+namespace {
 
-  const pid_t pid = ::fork();
-  if (pid < 0) return {std::nullopt, "exec plugin: fork failed"};
-  if (pid == 0) {
-    ::dup2(out_pipe[1], 1);
-    const int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    ::execvpe(argv[0], argv.data(), envp.data());
-    ::_exit(127);
+// The plugin's argv and environment (ours, its `env` entries, then KUBERNETES_EXEC_INFO),
+// built before fork so the child only calls async-signal-safe functions.
+class PluginCommandLine {
+ public:
+  explicit PluginCommandLine(const ExecConfig& plugin) {
+    env_strings_.reserve(64 + plugin.env.size());
+    for (char** e = environ; *e != nullptr; ++e) env_strings_.emplace_back(*e);
+    for (const auto& [name, value] : plugin.env) {
+      std::string entry = name;
+      entry += '=';
+      entry += value;
+      env_strings_.push_back(std::move(entry));
+    }
+    env_strings_.push_back(R"(KUBERNETES_EXEC_INFO={"apiVersion":")" + plugin.api_version +
+                           R"(","kind":"ExecCredential","spec":{"interactive":false}})");
+    argv_strings_ = {plugin.command};
+    argv_strings_.insert(argv_strings_.end(), plugin.args.begin(), plugin.args.end());
+    argv_.reserve(argv_strings_.size() + 1);
+    for (auto& a : argv_strings_) argv_.push_back(a.data());
+    argv_.push_back(nullptr);
+    envp_.reserve(env_strings_.size() + 1);
+    for (auto& e : env_strings_) envp_.push_back(e.data());
+    envp_.push_back(nullptr);
   }
-  ::close(out_pipe[1]);
-  std::string output;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  PluginCommandLine(const PluginCommandLine&) = delete;
+  PluginCommandLine& operator=(const PluginCommandLine&) = delete;
+
+  char* const* argv() const { return argv_.data(); }
+  char* const* envp() const { return envp_.data(); }
+
+ private:
+  std::vector<std::string> env_strings_;
+  std::vector<std::string> argv_strings_;
+  std::vector<char*> argv_;
+  std::vector<char*> envp_;
+};
+
+// In the forked child: stdout to the pipe, stdin from /dev/null, then the plugin.
+[[noreturn]] void execPlugin(const PluginCommandLine& command_line, int stdout_fd) {
+  ::dup2(stdout_fd, 1);
+  const int devnull = ::open("/dev/null", O_RDONLY);
+  if (devnull >= 0) ::dup2(devnull, 0);
+  ::execvpe(command_line.argv()[0], command_line.argv(), command_line.envp());
+  ::_exit(127);
+}
+
+struct PluginOutput {
+  std::string text;
   bool timed_out = false;
+};
+
+// Reads the plugin's stdout until it closes, 1 MiB has arrived, or `timeout` passes.
+PluginOutput readPluginOutput(int fd, std::chrono::seconds timeout) {
+  PluginOutput output;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      timed_out = true;
+      output.timed_out = true;
       break;
     }
-    pollfd fd{out_pipe[0], POLLIN, 0};
-    if (::poll(&fd, 1, static_cast<int>(left.count())) <= 0) continue;
+    pollfd poll_fd{fd, POLLIN, 0};
+    if (::poll(&poll_fd, 1, static_cast<int>(left.count())) <= 0) continue;
     char buffer[4096];
-    const ssize_t n = ::read(out_pipe[0], buffer, sizeof buffer);
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n <= 0) break;
-    output.append(buffer, static_cast<std::size_t>(n));
-    if (output.size() > (1 << 20)) break;
+    output.text.append(buffer, static_cast<std::size_t>(n));
+    if (output.text.size() > (1 << 20)) break;
   }
+  return output;
+}
+
+}  // namespace
+
+ExecCredentialResult runExecPlugin(const ExecConfig& plugin, std::chrono::seconds timeout) {
+  int out_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return {std::nullopt, "exec plugin: cannot create a pipe"};
+  PluginCommandLine command_line(plugin);
+  const pid_t pid = ::fork();
+  if (pid < 0) return {std::nullopt, "exec plugin: fork failed"};
+  if (pid == 0) execPlugin(command_line, out_pipe[1]);
+  ::close(out_pipe[1]);
+  const PluginOutput output = readPluginOutput(out_pipe[0], timeout);
   ::close(out_pipe[0]);
-  if (timed_out) ::kill(pid, SIGKILL);
+  if (output.timed_out) ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  if (timed_out) return {std::nullopt, "exec plugin " + plugin.command + " timed out"};
+  if (output.timed_out) return {std::nullopt, "exec plugin " + plugin.command + " timed out"};
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return {std::nullopt,
             "exec plugin " + plugin.command + " failed with status " +
                 std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status))};
   }
-  return parseExecCredential(output);
+  return parseExecCredential(output.text);
 }
 
 }  // namespace irsa::kube

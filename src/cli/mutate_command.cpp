@@ -38,7 +38,8 @@ class ApiServiceAccounts : public identity::ServiceAccountSource {
         client_.get("/api/v1/namespaces/" + namespace_name + "/serviceaccounts/" + name);
     if (response.status != 200) {
       if (response.status != 404) {
-        error = response.status == 0 ? response.error : "HTTP " + std::to_string(response.status);
+        lookup_status_ = unavailable(
+            response.status == 0 ? response.error : "HTTP " + std::to_string(response.status));
       }
       return std::nullopt;
     }
@@ -56,9 +57,12 @@ class ApiServiceAccounts : public identity::ServiceAccountSource {
   // Nothing to sync: every find() asks the API server.
   Status ready() const override { return okStatus(); }
 
-  std::string error;
+  // find() can only say "not found"; a failed request (other than 404) is kept here so the
+  // command reports it instead of printing a Pod mutated without the ServiceAccount.
+  const Status& lookupStatus() const { return lookup_status_; }
 
  private:
+  Status lookup_status_;
   kube::ApiClient client_;
   std::string prefix_;
 };
@@ -180,9 +184,9 @@ int mutatePod(const config::Config& c, const Accounts& accounts,
   const std::string& sa = account.name;
 
   const identity::Resolution resolution = resolver.resolve(ns, sa);
-  if (accounts.api != nullptr && !accounts.api->error.empty()) {
+  if (accounts.api != nullptr && !accounts.api->lookupStatus().ok()) {
     err << "irsa-webhook mutate: reading ServiceAccount " << ns << "/" << sa << ": "
-        << accounts.api->error << "\n";
+        << accounts.api->lookupStatus().message() << "\n";
     return 1;
   }
   if (!resolution.service_account_found) {

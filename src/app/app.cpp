@@ -36,29 +36,29 @@ Result<std::unique_ptr<App>> App::create(const config::Config& config) {
   if (config.compose_role_arn) {
     if (Status composed = app->composeRoleArn(resolver_options); !composed.ok()) return composed;
   }
-  if (!config.watch_container_credentials_config.empty()) {
-    app->pod_identities_ =
-        std::make_unique<identity::PodIdentityFile>(config.watch_container_credentials_config);
-    app->pod_identities_->reload();
-    app->pod_identities_->watch();
-  }
+  if (!config.watch_container_credentials_config.empty()) app->watchPodIdentities();
   app->resolver_ = std::make_unique<identity::IdentityResolver>(
       resolver_options, *app->service_accounts_, app->role_mappings_.get(),
       app->pod_identities_.get());
 
   app->certificates_ = std::make_unique<server::CertificateStore>(config.tls_cert, config.tls_key);
-  if (const std::string error = app->certificates_->load(); !error.empty()) {
+  if (const Status loaded = app->certificates_->loadNow(); !loaded.ok()) {
     // Not fatal: the files may appear shortly (a Secret volume being populated). Until
     // then handshakes fail and /readyz says why.
-    spdlog::error("serving certificate not loaded yet: {}", error);
+    spdlog::error("serving certificate not loaded yet: {}", loaded.message());
   }
   app->certificates_->watch(std::chrono::seconds(1));
 
   app->handler_ = makeReviewHandler(config, *app->resolver_);
   App* self = app.get();
+  // The server's readiness check still takes the reason as an out-parameter.
+  auto readiness = [self](std::string* reason) {
+    const Status ready = self->ready();
+    if (!ready.ok()) *reason = ready.message();
+    return ready.ok();
+  };
   app->server_ = std::make_unique<server::WebhookServer>(
-      serverOptions(config), *app->handler_, *app->certificates_, app->metrics_,
-      [self](std::string* reason) { return self->ready(reason); });
+      serverOptions(config), *app->handler_, *app->certificates_, app->metrics_, readiness);
   if (config.enable_debugging_handlers && app->cache_) {
     kube::ServiceAccountCache* cache = app->cache_.get();
     app->server_->addMetricsPage("/debug/alpha/cache", [cache] { return cache->dumpJson(); });
@@ -83,12 +83,10 @@ Status App::buildServiceAccounts() {
 }
 
 Status App::buildStaticServiceAccounts() {
-  auto loaded = identity::StaticServiceAccounts::fromFile(config_.service_accounts_file,
-                                                          config_.annotation_prefix);
-  if (auto* error = std::get_if<identity::StaticServiceAccountsError>(&loaded)) {
-    return invalidArgument(error->message);
-  }
-  auto accounts = std::move(std::get<std::unique_ptr<identity::StaticServiceAccounts>>(loaded));
+  auto created = identity::StaticServiceAccounts::createFromFile(config_.service_accounts_file,
+                                                                 config_.annotation_prefix);
+  if (!created.ok()) return created.status();
+  std::unique_ptr<identity::StaticServiceAccounts> accounts = std::move(created).value();
   spdlog::info("using {} ServiceAccounts from {} (no Kubernetes API)", accounts->size(),
                config_.service_accounts_file);
   registerStaticServiceAccountMetrics(metrics_, accounts->size());
@@ -122,18 +120,31 @@ void App::watchConfigMap() {
   config_map_watch_ = std::make_unique<kube::ConfigMapWatch>(
       *api_, config_.namespace_name, "pod-identity-webhook", "config", config_.resync_period,
       [store](const std::optional<std::string>& value) {
-        auto parsed = identity::parseRoleMappings(value.value_or(""));
-        if (auto* error = std::get_if<identity::RoleMappingsError>(&parsed)) {
+        Result<identity::RoleMappings> parsed = identity::parseRoleMappings(value.value_or(""));
+        if (!parsed.ok()) {
           spdlog::error(
               "ConfigMap pod-identity-webhook not applied, keeping the previous mappings: {}",
-              error->message);
+              parsed.status().message());
           return;
         }
-        auto mappings = std::get<identity::RoleMappings>(std::move(parsed));
-        spdlog::info("ConfigMap pod-identity-webhook: {} mappings", mappings.size());
-        store->replace(std::move(mappings));
+        spdlog::info("ConfigMap pod-identity-webhook: {} mappings", parsed->size());
+        store->replace(std::move(parsed).value());
       });
   config_map_watch_->start();
+}
+
+// A missing or empty file is no identities; a malformed one is an error that keeps the
+// (empty) list until the watcher reads a good one (docs/behaviour.md §4). Neither stops the
+// server: the file is often a ConfigMap volume that kubelet fills in after start.
+void App::watchPodIdentities() {
+  const std::string& path = config_.watch_container_credentials_config;
+  pod_identities_ = std::make_unique<identity::PodIdentityFile>(path);
+  if (const Result<std::size_t> loaded = pod_identities_->loadNow(); loaded.ok()) {
+    spdlog::info("Pod Identity file {} loaded: {} identities", path, *loaded);
+  } else {
+    spdlog::error("Pod Identity file {}", loaded.status().message());
+  }
+  pod_identities_->watch();
 }
 
 Status App::startSelfSignedCertificates() {
@@ -142,6 +153,8 @@ Status App::startSelfSignedCertificates() {
         "--cert-mode=self-signed stores certificates in a Secret and needs the Kubernetes API, "
         "not --service-accounts-file");
   }
+  // Best effort: when the directory cannot be made, SelfSignedCertificates fails to write
+  // the files and logs "built-in certificates: cannot write ...", and /readyz stays false.
   std::error_code ignored;
   std::filesystem::create_directories(std::filesystem::path(config_.tls_cert).parent_path(),
                                       ignored);
@@ -164,18 +177,16 @@ Status App::composeRoleArn(identity::ResolverOptions& options) const {
 
 // Readiness of every source: the ConfigMap synced when watched, the built-in certificates
 // in place, the ServiceAccounts synced. The first one not ready names the reason.
-bool App::ready(std::string* reason) const {
+Status App::ready() const {
   if (config_map_watch_ && !config_map_watch_->synced()) {
     const std::string error = config_map_watch_->lastError();
-    *reason = "ConfigMap pod-identity-webhook not synced yet" +
-              (error.empty() ? std::string() : ": " + error);
-    return false;
+    return failedPrecondition("ConfigMap pod-identity-webhook not synced yet" +
+                              (error.empty() ? std::string() : ": " + error));
   }
   if (self_signed_ && !self_signed_->ready()) {
-    *reason = "built-in certificates not in place yet";
-    return false;
+    return failedPrecondition("built-in certificates not in place yet");
   }
-  return service_accounts_->ready(reason);
+  return service_accounts_->ready();
 }
 
 // In reverse order of start, each once.

@@ -23,12 +23,11 @@ class KubeServiceAccounts : public identity::ServiceAccountSource {
     return account;
   }
 
-  bool ready(std::string* reason) const override {
-    if (cache_.synced()) return true;
+  Status ready() const override {
+    if (cache_.synced()) return okStatus();
     const std::string error = cache_.lastError();
-    *reason =
-        "ServiceAccount cache not synced yet" + (error.empty() ? std::string() : ": " + error);
-    return false;
+    return failedPrecondition("ServiceAccount cache not synced yet" +
+                              (error.empty() ? std::string() : ": " + error));
   }
 
  private:

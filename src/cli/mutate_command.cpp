@@ -9,6 +9,7 @@
 #include "irsa/app/options_from_config.h"
 #include "irsa/config/config.h"
 #include "irsa/identity/identity_resolver.h"
+#include "irsa/identity/pod_identity_file.h"
 #include "irsa/identity/static_service_accounts.h"
 #include "irsa/kube/api_client.h"
 #include "irsa/kube/client_config.h"
@@ -37,7 +38,8 @@ class ApiServiceAccounts : public identity::ServiceAccountSource {
         client_.get("/api/v1/namespaces/" + namespace_name + "/serviceaccounts/" + name);
     if (response.status != 200) {
       if (response.status != 404) {
-        error = response.status == 0 ? response.error : "HTTP " + std::to_string(response.status);
+        lookup_status_ = unavailable(
+            response.status == 0 ? response.error : "HTTP " + std::to_string(response.status));
       }
       return std::nullopt;
     }
@@ -52,11 +54,15 @@ class ApiServiceAccounts : public identity::ServiceAccountSource {
     }
     return account;
   }
-  bool ready(std::string*) const override { return true; }
+  // Nothing to sync: every find() asks the API server.
+  Status ready() const override { return okStatus(); }
 
-  std::string error;
+  // find() can only say "not found"; a failed request (other than 404) is kept here so the
+  // command reports it instead of printing a Pod mutated without the ServiceAccount.
+  const Status& lookupStatus() const { return lookup_status_; }
 
  private:
+  Status lookup_status_;
   kube::ApiClient client_;
   std::string prefix_;
 };
@@ -120,11 +126,10 @@ struct Accounts {
 std::variant<Accounts, Exit> serviceAccounts(const config::Config& c) {
   Accounts accounts;
   if (!c.service_accounts_file.empty()) {
-    auto file =
-        identity::StaticServiceAccounts::fromFile(c.service_accounts_file, c.annotation_prefix);
-    if (auto* error = std::get_if<identity::StaticServiceAccountsError>(&file))
-      return Exit{1, "irsa-webhook mutate: " + error->message + "\n"};
-    accounts.source = std::move(std::get<std::unique_ptr<identity::StaticServiceAccounts>>(file));
+    auto created = identity::StaticServiceAccounts::createFromFile(c.service_accounts_file,
+                                                                   c.annotation_prefix);
+    if (!created.ok()) return Exit{1, "irsa-webhook mutate: " + created.status().message() + "\n"};
+    accounts.source = std::move(created).value();
     return accounts;
   }
   auto client_config = kube::resolveClientConfig(c.kubeconfig, c.kube_api);
@@ -142,26 +147,35 @@ std::variant<Accounts, Exit> serviceAccounts(const config::Config& c) {
 std::variant<nlohmann::json, Exit> readPod(const std::string& path, std::istream& in) {
   const auto text = readAll(path, in);
   if (!text) return Exit{1, "irsa-webhook mutate: cannot read Pod file " + path + "\n"};
-  std::string yaml_error;
-  auto pod = yamlToJson(*text, &yaml_error);
-  if (!pod || !pod->is_object()) {
+  Result<nlohmann::json> pod = yamlToJson(*text);
+  if (!pod.ok() || !pod->is_object()) {
     return Exit{1, "irsa-webhook mutate: Pod " + path + " is not a YAML/JSON object" +
-                       (yaml_error.empty() ? "" : ": " + yaml_error) + "\n"};
+                       (pod.ok() ? "" : ": " + pod.status().message()) + "\n"};
   }
-  return std::move(*pod);
+  return std::move(pod).value();
+}
+
+// The Pod Identity file read once (no watch: the command answers once). Unlike the server,
+// which keeps going with the previous list, a malformed file stops the command: its output
+// would silently ignore the file (docs/behaviour.md §4).
+std::variant<std::unique_ptr<identity::PodIdentityFile>, Exit> podIdentities(
+    const config::Config& c) {
+  if (c.watch_container_credentials_config.empty()) {
+    return std::unique_ptr<identity::PodIdentityFile>();
+  }
+  auto file = std::make_unique<identity::PodIdentityFile>(c.watch_container_credentials_config);
+  if (const Result<std::size_t> loaded = file->loadNow(); !loaded.ok()) {
+    return Exit{1, "irsa-webhook mutate: Pod Identity file " + loaded.status().message() + "\n"};
+  }
+  return file;
 }
 
 // Resolves the Pod's identity and prints the result; returns the exit code.
-int mutatePod(const config::Config& c, const Accounts& accounts, const nlohmann::json& pod,
+int mutatePod(const config::Config& c, const Accounts& accounts,
+              const identity::PodIdentityFile* pod_identities, const nlohmann::json& pod,
               const std::string& output, std::ostream& out, std::ostream& err) {
-  std::unique_ptr<identity::PodIdentityFile> pod_identities;
-  if (!c.watch_container_credentials_config.empty()) {
-    pod_identities =
-        std::make_unique<identity::PodIdentityFile>(c.watch_container_credentials_config);
-    pod_identities->reload();
-  }
   identity::IdentityResolver resolver(app::resolverOptions(c), *accounts.source, nullptr,
-                                      pod_identities.get());
+                                      pod_identities);
   // The same rule as the server (docs/behaviour.md §2); a Pod file without a namespace is
   // read as kubectl would apply it, into "default".
   mutate::PodServiceAccount account = mutate::serviceAccountOf(pod, "");
@@ -170,9 +184,9 @@ int mutatePod(const config::Config& c, const Accounts& accounts, const nlohmann:
   const std::string& sa = account.name;
 
   const identity::Resolution resolution = resolver.resolve(ns, sa);
-  if (accounts.api != nullptr && !accounts.api->error.empty()) {
+  if (accounts.api != nullptr && !accounts.api->lookupStatus().ok()) {
     err << "irsa-webhook mutate: reading ServiceAccount " << ns << "/" << sa << ": "
-        << accounts.api->error << "\n";
+        << accounts.api->lookupStatus().message() << "\n";
     return 1;
   }
   if (!resolution.service_account_found) {
@@ -213,13 +227,19 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
     err << exit->message;
     return exit->code;
   }
+  const auto pod_identities = podIdentities(c);
+  if (const auto* exit = std::get_if<Exit>(&pod_identities)) {
+    err << exit->message;
+    return exit->code;
+  }
   const auto pod = readPod(invocation.pod_path, in);
   if (const auto* exit = std::get_if<Exit>(&pod)) {
     err << exit->message;
     return exit->code;
   }
-  return mutatePod(c, std::get<Accounts>(accounts), std::get<nlohmann::json>(pod),
-                   invocation.output, out, err);
+  return mutatePod(c, std::get<Accounts>(accounts),
+                   std::get<std::unique_ptr<identity::PodIdentityFile>>(pod_identities).get(),
+                   std::get<nlohmann::json>(pod), invocation.output, out, err);
 }
 
 }  // namespace irsa::cli

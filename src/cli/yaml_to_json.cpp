@@ -54,12 +54,11 @@ json convert(const YAML::Node& node, int depth) {
 
 }  // namespace
 
-std::optional<nlohmann::json> yamlToJson(const std::string& text, std::string* error) {
+Result<nlohmann::json> yamlToJson(const std::string& text) {
   try {
     return convert(YAML::Load(text), 0);
   } catch (const YAML::Exception& e) {
-    *error = e.what();
-    return std::nullopt;
+    return invalidArgument(e.what());
   }
 }
 

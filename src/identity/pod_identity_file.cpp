@@ -1,29 +1,27 @@
 #include "irsa/identity/pod_identity_file.h"
 
-#include <spdlog/spdlog.h>
-
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 namespace irsa::identity {
 
-std::variant<PodIdentitySet, PodIdentityFileError> parsePodIdentityFile(const std::string& text) {
+Result<PodIdentitySet> parsePodIdentityFile(const std::string& text) {
   PodIdentitySet identities;
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return identities;
   const auto document = nlohmann::json::parse(text, nullptr, false);
   if (document.is_discarded() || !document.is_object()) {
-    return PodIdentityFileError{"not a JSON object"};
+    return invalidArgument("not a JSON object");
   }
   const auto list = document.find("identities");
   if (list == document.end() || list->is_null()) return identities;
-  if (!list->is_array()) return PodIdentityFileError{"\"identities\" must be a list"};
+  if (!list->is_array()) return invalidArgument("\"identities\" must be a list");
   for (const auto& entry : *list) {
     const auto ns = entry.is_object() ? entry.find("namespace") : entry.end();
     const auto sa = entry.is_object() ? entry.find("serviceAccount") : entry.end();
     if (!entry.is_object() || ns == entry.end() || sa == entry.end() || !ns->is_string() ||
         !sa->is_string()) {
-      return PodIdentityFileError{"each identity needs string fields namespace and serviceAccount"};
+      return invalidArgument("each identity needs string fields namespace and serviceAccount");
     }
     identities.emplace(ns->get<std::string>(), sa->get<std::string>());
   }
@@ -50,22 +48,13 @@ Result<std::size_t> PodIdentityFile::loadNow() {
   auto parsed = parsePodIdentityFile(text);
   concurrency::MutexLock lock(mutex_);
   loaded_signature_ = signature;
-  if (auto* error = std::get_if<PodIdentityFileError>(&parsed)) {
-    return invalidArgument(path_ + " is malformed (" + error->message + "); keeping the previous " +
-                           std::to_string(identities_->size()) + " identities");
+  if (!parsed.ok()) {
+    return invalidArgument(path_ + " is malformed (" + parsed.status().message() +
+                           "); keeping the previous " + std::to_string(identities_->size()) +
+                           " identities");
   }
-  identities_ = std::make_shared<const PodIdentitySet>(std::move(std::get<PodIdentitySet>(parsed)));
+  identities_ = std::make_shared<const PodIdentitySet>(std::move(parsed).value());
   return identities_->size();
-}
-
-bool PodIdentityFile::reload() {
-  const Result<std::size_t> loaded = loadNow();
-  if (!loaded.ok()) {
-    spdlog::error("Pod Identity file {}", loaded.status().message());
-    return false;
-  }
-  spdlog::info("Pod Identity file {} loaded: {} identities", path_, *loaded);
-  return true;
 }
 
 void PodIdentityFile::watch() {

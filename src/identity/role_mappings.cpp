@@ -28,11 +28,11 @@ const json* field(const json& object, const std::string& name) {
 
 }  // namespace
 
-std::variant<RoleMappings, RoleMappingsError> parseRoleMappings(const std::string& config_json) {
+Result<RoleMappings> parseRoleMappings(const std::string& config_json) {
   if (config_json.empty()) return RoleMappings{};
   const json document = json::parse(config_json, nullptr, false);
-  if (document.is_discarded()) return RoleMappingsError{"ConfigMap key config is not valid JSON"};
-  if (!document.is_object()) return RoleMappingsError{"ConfigMap key config must be a JSON object"};
+  if (document.is_discarded()) return invalidArgument("ConfigMap key config is not valid JSON");
+  if (!document.is_object()) return invalidArgument("ConfigMap key config must be a JSON object");
   RoleMappings mappings;
   for (auto it = document.begin(); it != document.end(); ++it) {
     const std::string& key = it.key();
@@ -41,31 +41,31 @@ std::variant<RoleMappings, RoleMappingsError> parseRoleMappings(const std::strin
       continue;
     }
     if (!it.value().is_object()) {
-      return RoleMappingsError{"ConfigMap mapping \"" + key + "\" must be a JSON object"};
+      return invalidArgument("ConfigMap mapping \"" + key + "\" must be a JSON object");
     }
     RoleMapping mapping;
     const json& entry = it.value();
     if (const json* value = field(entry, "RoleARN")) {
       if (!value->is_string())
-        return RoleMappingsError{"ConfigMap mapping \"" + key + "\": RoleARN must be a string"};
+        return invalidArgument("ConfigMap mapping \"" + key + "\": RoleARN must be a string");
       mapping.role_arn = value->get<std::string>();
     }
     if (const json* value = field(entry, "Audience")) {
       if (!value->is_string())
-        return RoleMappingsError{"ConfigMap mapping \"" + key + "\": Audience must be a string"};
+        return invalidArgument("ConfigMap mapping \"" + key + "\": Audience must be a string");
       mapping.audience = value->get<std::string>();
     }
     if (const json* value = field(entry, "UseRegionalSTS")) {
       if (!value->is_boolean()) {
-        return RoleMappingsError{"ConfigMap mapping \"" + key +
-                                 "\": UseRegionalSTS must be a boolean"};
+        return invalidArgument("ConfigMap mapping \"" + key +
+                               "\": UseRegionalSTS must be a boolean");
       }
       mapping.use_regional_sts = value->get<bool>();
     }
     if (const json* value = field(entry, "TokenExpiration")) {
       if (!value->is_number_integer()) {
-        return RoleMappingsError{"ConfigMap mapping \"" + key +
-                                 "\": TokenExpiration must be an integer"};
+        return invalidArgument("ConfigMap mapping \"" + key +
+                               "\": TokenExpiration must be an integer");
       }
       mapping.token_expiration = value->get<std::int64_t>();
     }
@@ -76,7 +76,7 @@ std::variant<RoleMappings, RoleMappingsError> parseRoleMappings(const std::strin
 
 void RoleMappingStore::replace(RoleMappings mappings) {
   auto next = std::make_shared<const RoleMappings>(std::move(mappings));
-  std::lock_guard lock(mutex_);
+  concurrency::MutexLock lock(mutex_);
   mappings_ = std::move(next);
 }
 
@@ -84,7 +84,7 @@ std::optional<RoleMapping> RoleMappingStore::find(const std::string& namespace_n
                                                   const std::string& service_account) const {
   std::shared_ptr<const RoleMappings> mappings;
   {
-    std::lock_guard lock(mutex_);
+    concurrency::MutexLock lock(mutex_);
     mappings = mappings_;
   }
   if (auto it = mappings->find(namespace_name + "/" + service_account); it != mappings->end()) {
@@ -95,7 +95,7 @@ std::optional<RoleMapping> RoleMappingStore::find(const std::string& namespace_n
 }
 
 std::size_t RoleMappingStore::size() const {
-  std::lock_guard lock(mutex_);
+  concurrency::MutexLock lock(mutex_);
   return mappings_->size();
 }
 

@@ -50,30 +50,28 @@ void collect(const YAML::Node& node, const std::string& prefix,
 
 }  // namespace
 
-std::variant<std::unique_ptr<StaticServiceAccounts>, StaticServiceAccountsError>
-StaticServiceAccounts::fromText(const std::string& text, const std::string& annotation_prefix) {
-  auto accounts = std::make_unique<StaticServiceAccounts>();
+Result<std::unique_ptr<StaticServiceAccounts>> StaticServiceAccounts::createFromText(
+    const std::string& text, const std::string& annotation_prefix) {
+  std::unique_ptr<StaticServiceAccounts> accounts(new StaticServiceAccounts());
   try {
     for (const YAML::Node& document : YAML::LoadAll(text)) {
       collect(document, annotation_prefix, accounts->accounts_);
     }
   } catch (const YAML::Exception& error) {
-    return StaticServiceAccountsError{error.what()};
+    return invalidArgument(error.what());
   }
   return accounts;
 }
 
-std::variant<std::unique_ptr<StaticServiceAccounts>, StaticServiceAccountsError>
-StaticServiceAccounts::fromFile(const std::string& path, const std::string& annotation_prefix) {
+Result<std::unique_ptr<StaticServiceAccounts>> StaticServiceAccounts::createFromFile(
+    const std::string& path, const std::string& annotation_prefix) {
   std::ifstream in(path);
-  if (!in) return StaticServiceAccountsError{"cannot read ServiceAccounts file " + path};
+  if (!in) return invalidArgument("cannot read ServiceAccounts file " + path);
   std::ostringstream content;
   content << in.rdbuf();
-  auto result = fromText(content.str(), annotation_prefix);
-  if (auto* error = std::get_if<StaticServiceAccountsError>(&result)) {
-    error->message = "ServiceAccounts file " + path + ": " + error->message;
-  }
-  return result;
+  auto created = createFromText(content.str(), annotation_prefix);
+  if (!created.ok()) return created.status().withContext("ServiceAccounts file " + path);
+  return created;
 }
 
 std::optional<ServiceAccount> StaticServiceAccounts::find(const std::string& namespace_name,
@@ -83,8 +81,9 @@ std::optional<ServiceAccount> StaticServiceAccounts::find(const std::string& nam
   return it->second;
 }
 
-bool StaticServiceAccounts::ready(std::string*) const {
-  return true;
+// Everything is read at construction: ready from the start.
+Status StaticServiceAccounts::ready() const {
+  return okStatus();
 }
 
 }  // namespace irsa::identity

@@ -1,6 +1,12 @@
 #include "irsa/app/app.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
+#include "support/tls_test_files.h"
 
 namespace irsa::app {
 namespace {
@@ -58,6 +64,55 @@ TEST(AppCreate, StaticServiceAccountsBuildAWebhookThatStops) {
   EXPECT_GT((*app)->port(), 0);
   EXPECT_GT((*app)->metricsPort(), 0);
   (*app)->stop();
+}
+
+// Logs of the default logger while it lives, one line per event.
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+        "captured", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines_)));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+  std::string text() const { return lines_.str(); }
+
+ private:
+  std::ostringstream lines_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+// docs/behaviour.md §4: at start a missing Pod Identity file is no identities and a malformed
+// one an error in the log; neither stops the server, which keeps watching the file.
+TEST(AppCreate, ThePodIdentityFileIsLoggedWithItsNameAndNeverStopsTheStart) {
+  test::TempDir dir;
+  const std::string path = dir.file("identities.json");
+  const auto createWithFile = [&] {
+    return App::create(
+        parsed({"--service-accounts-file=" + kServiceAccounts,
+                "--watch-container-credentials-config=" + path, "--tls-cert=/nonexistent/tls.crt",
+                "--tls-key=/nonexistent/tls.key"}));
+  };
+  {
+    CapturedLog log;
+    const auto app = createWithFile();
+    ASSERT_TRUE(app.ok()) << app.status().message();
+    EXPECT_NE(log.text().find("[info] Pod Identity file " + path + " loaded: 0 identities"),
+              std::string::npos)
+        << log.text();
+  }
+  test::writeFile(path, R"({"identities": [ broken)");
+  {
+    CapturedLog log;
+    const auto app = createWithFile();
+    ASSERT_TRUE(app.ok()) << app.status().message();
+    EXPECT_NE(log.text().find("[error] Pod Identity file " + path + " is malformed"),
+              std::string::npos)
+        << log.text();
+    EXPECT_NE(log.text().find("[error] serving certificate not loaded yet: "), std::string::npos)
+        << log.text();
+  }
 }
 
 }  // namespace

@@ -30,17 +30,18 @@ TEST(KubeServiceAccounts, ReadinessAndLookupsFollowTheCache) {
   kube::ServiceAccountCache cache(client, options);
   KubeServiceAccounts source(cache);
 
-  std::string reason;
-  EXPECT_FALSE(source.ready(&reason));
-  EXPECT_EQ(reason.rfind("ServiceAccount cache not synced yet", 0), 0u) << reason;
+  const Status before_sync = source.ready();
+  EXPECT_EQ(before_sync.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(before_sync.message().rfind("ServiceAccount cache not synced yet", 0), 0u)
+      << before_sync.message();
 
   cache.start();
-  bool ready = false;
-  for (int attempt = 0; attempt < 500 && !ready; ++attempt) {  // at most 5 s
-    ready = source.ready(&reason);
-    if (!ready) std::this_thread::sleep_for(10ms);
+  Status ready = source.ready();
+  for (int attempt = 0; attempt < 500 && !ready.ok(); ++attempt) {  // at most 5 s
+    std::this_thread::sleep_for(10ms);
+    ready = source.ready();
   }
-  ASSERT_TRUE(ready) << reason;
+  ASSERT_TRUE(ready.ok()) << ready.message();
 
   const std::optional<identity::ServiceAccount> found = source.find("team", "builder");
   ASSERT_TRUE(found.has_value());

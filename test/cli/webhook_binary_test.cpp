@@ -171,6 +171,45 @@ TEST(MutateCommand, ChoosesTheServiceAccountLikeTheServer) {
   EXPECT_EQ(err.str().find("not found"), std::string::npos) << err.str();
 }
 
+// The Pod Identity file is read once and acted on: a listed ServiceAccount gets Pod Identity
+// (docs/behaviour.md §4), a missing file means no identities, and a malformed one stops the
+// command with exit code 1 instead of printing a Pod that silently ignored the file.
+TEST(MutateCommand, ActsOnThePodIdentityFile) {
+  test::TempDir dir;
+  const std::string path = dir.file("identities.json");
+  const auto mutate = [&](std::ostringstream& out, std::ostringstream& err) {
+    std::istringstream in(test::readFile(kExamples + "/pod.yaml"));
+    return cli::runMutateCommand({"--service-accounts-file", kExamples + "/service-accounts.yaml",
+                                  "--watch-container-credentials-config", path},
+                                 in, out, err);
+  };
+  {
+    std::ostringstream out;
+    std::ostringstream err;
+    ASSERT_EQ(mutate(out, err), 0) << "missing file: no identities; " << err.str();
+    EXPECT_FALSE(json::parse(out.str())["metadata"].contains("labels")) << out.str();
+  }
+  test::writeFile(path, R"({"identities":[{"namespace":"demo","serviceAccount":"s3-reader"}]})");
+  {
+    std::ostringstream out;
+    std::ostringstream err;
+    ASSERT_EQ(mutate(out, err), 0) << err.str();
+    EXPECT_EQ(json::parse(out.str())["metadata"]["labels"]["eks.amazonaws.com/pod-identity"],
+              "enabled")
+        << out.str();
+  }
+  test::writeFile(path, R"({"identities": [ broken)");
+  {
+    std::ostringstream out;
+    std::ostringstream err;
+    EXPECT_EQ(mutate(out, err), 1);
+    EXPECT_EQ(out.str(), "") << "no Pod is printed";
+    EXPECT_EQ(
+        err.str().rfind("irsa-webhook mutate: Pod Identity file " + path + " is malformed", 0), 0u)
+        << err.str();
+  }
+}
+
 TEST(MutateCommand, ReadsTheServiceAccountFromTheClusterViaKubeconfig) {
   test::FakeApiServer api;
   api.put("serviceaccounts", "demo", "s3-reader",

@@ -14,12 +14,12 @@ namespace {
 using namespace std::chrono_literals;
 
 std::unique_ptr<StaticServiceAccounts> accounts(const std::string& yaml) {
-  auto result = StaticServiceAccounts::fromText(yaml, "eks.amazonaws.com");
-  if (auto* error = std::get_if<StaticServiceAccountsError>(&result)) {
-    ADD_FAILURE() << error->message;
+  auto created = StaticServiceAccounts::createFromText(yaml, "eks.amazonaws.com");
+  if (!created.ok()) {
+    ADD_FAILURE() << created.status().message();
     return nullptr;
   }
-  return std::move(std::get<std::unique_ptr<StaticServiceAccounts>>(result));
+  return std::move(created).value();
 }
 
 const char* kAccounts = R"(
@@ -59,8 +59,7 @@ TEST(StaticServiceAccounts, ParsesListsAndKeepsOnlyPrefixedAnnotations) {
   ASSERT_TRUE(account);
   EXPECT_EQ(account->annotations.size(), 4u);
   EXPECT_FALSE(source->find("team", "not-an-sa"));
-  std::string reason;
-  EXPECT_TRUE(source->ready(&reason));
+  EXPECT_TRUE(source->ready().ok());
 }
 
 TEST(StaticServiceAccounts, AcceptsJsonMultiDocumentAndDefaultNamespace) {
@@ -75,13 +74,28 @@ TEST(StaticServiceAccounts, AcceptsJsonMultiDocumentAndDefaultNamespace) {
 
 TEST(StaticServiceAccounts, BrokenInputIsAClearError) {
   for (const char* bad : {"[", "- 5", "metadata: {namespace: x}", "{a: [}"}) {
-    auto result = StaticServiceAccounts::fromText(bad, "eks.amazonaws.com");
-    EXPECT_TRUE(std::holds_alternative<StaticServiceAccountsError>(result)) << bad;
+    auto created = StaticServiceAccounts::createFromText(bad, "eks.amazonaws.com");
+    EXPECT_EQ(created.status().code(), StatusCode::kInvalidArgument) << bad;
   }
-  auto missing = StaticServiceAccounts::fromFile("/nonexistent/sa.yaml", "eks.amazonaws.com");
-  ASSERT_TRUE(std::holds_alternative<StaticServiceAccountsError>(missing));
-  EXPECT_NE(std::get<StaticServiceAccountsError>(missing).message.find("/nonexistent/sa.yaml"),
-            std::string::npos);
+  auto missing = StaticServiceAccounts::createFromFile("/nonexistent/sa.yaml", "eks.amazonaws.com");
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(missing.status().message(), "cannot read ServiceAccounts file /nonexistent/sa.yaml");
+}
+
+TEST(StaticServiceAccounts, AFileThatDoesNotParseIsNamedBeforeTheParserMessage) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("irsa-sa-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "sa.yaml").string();
+  std::ofstream(path) << "metadata: {namespace: x}\n";
+  auto broken = StaticServiceAccounts::createFromFile(path, "eks.amazonaws.com");
+  EXPECT_EQ(broken.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(broken.status().message().rfind("ServiceAccounts file " + path + ": ", 0), 0u)
+      << broken.status().message();
+  EXPECT_NE(broken.status().message().find("ServiceAccount without metadata.name"),
+            std::string::npos)
+      << broken.status().message();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(IdentityResolver, SaAnnotationsSetRoleAudienceStsAndClampedExpiration) {
@@ -142,9 +156,9 @@ TEST(IdentityResolver, ConfigMapPrecedence) {
     "team/annotated": {"RoleARN": "arn:aws:iam::111122223333:role/loses"},
     "no-slash": {"RoleARN": "x"}
   })");
-  ASSERT_TRUE(std::holds_alternative<RoleMappings>(parsed));
-  EXPECT_EQ(std::get<RoleMappings>(parsed).size(), 4u) << "key without '/' is skipped";
-  mappings.replace(std::get<RoleMappings>(parsed));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->size(), 4u) << "key without '/' is skipped";
+  mappings.replace(*parsed);
   IdentityResolver resolver({}, *source, &mappings, nullptr);
 
   const auto exact = resolver.resolve("team", "plain").identity;
@@ -166,13 +180,26 @@ TEST(IdentityResolver, ConfigMapPrecedence) {
   EXPECT_FALSE(resolver.resolve("team", "plain").identity) << "removed keys stop matching";
 }
 
-TEST(RoleMappings, BadDocumentsAreErrors) {
-  for (const char* bad :
-       {"{", "[]", R"({"a/b": 5})", R"({"a/b": {"RoleARN": 5}})",
-        R"({"a/b": {"UseRegionalSTS": "yes"}})", R"({"a/b": {"TokenExpiration": "1"}})"}) {
-    EXPECT_TRUE(std::holds_alternative<RoleMappingsError>(parseRoleMappings(bad))) << bad;
+TEST(RoleMappings, BadDocumentsAreErrorsNamingTheKey) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{", "ConfigMap key config is not valid JSON"},
+      {"[]", "ConfigMap key config must be a JSON object"},
+      {R"({"a/b": 5})", R"(ConfigMap mapping "a/b" must be a JSON object)"},
+      {R"({"a/b": {"RoleARN": 5}})", R"(ConfigMap mapping "a/b": RoleARN must be a string)"},
+      {R"({"a/b": {"Audience": 5}})", R"(ConfigMap mapping "a/b": Audience must be a string)"},
+      {R"({"a/b": {"UseRegionalSTS": "yes"}})",
+       R"(ConfigMap mapping "a/b": UseRegionalSTS must be a boolean)"},
+      {R"({"a/b": {"TokenExpiration": "1"}})",
+       R"(ConfigMap mapping "a/b": TokenExpiration must be an integer)"},
+  };
+  for (const auto& [bad, message] : cases) {
+    const Result<RoleMappings> parsed = parseRoleMappings(bad);
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(parsed.status().message(), message) << bad;
   }
-  EXPECT_TRUE(std::holds_alternative<RoleMappings>(parseRoleMappings("")));
+  const Result<RoleMappings> empty = parseRoleMappings("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
 }
 
 TEST(IdentityResolver, PodIdentityFileWinsOverRoleArn) {
@@ -183,7 +210,9 @@ TEST(IdentityResolver, PodIdentityFileWinsOverRoleArn) {
   const std::string path = (dir / "identities.json").string();
   std::ofstream(path) << R"({"identities":[{"namespace":"team","serviceAccount":"annotated"}]})";
   PodIdentityFile file(path);
-  ASSERT_TRUE(file.reload());
+  const Result<std::size_t> loaded = file.loadNow();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(*loaded, 1u);
   IdentityResolver resolver({}, *source, nullptr, &file);
   const auto identity = resolver.resolve("team", "annotated").identity;
   ASSERT_TRUE(identity);

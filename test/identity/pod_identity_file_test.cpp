@@ -77,16 +77,21 @@ TEST_F(PodIdentityFileTest, AMalformedFileIsAnErrorStatusAndKeepsTheList) {
   test::writeFile(path_, "{");
   const Result<std::size_t> broken = file_.loadNow();
   EXPECT_EQ(broken.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(broken.status().message(),
+            path_ + " is malformed (not a JSON object); keeping the previous 1 identities");
   EXPECT_TRUE(file_.contains("a", "b"));
 }
 
 TEST(PodIdentityFile, ParserValidatesShape) {
-  EXPECT_TRUE(std::holds_alternative<PodIdentitySet>(parsePodIdentityFile("")));
-  EXPECT_TRUE(std::holds_alternative<PodIdentitySet>(parsePodIdentityFile("{}")));
+  for (const char* empty : {"", " \n", "{}", R"({"identities":null})"}) {
+    const Result<PodIdentitySet> parsed = parsePodIdentityFile(empty);
+    ASSERT_TRUE(parsed.ok()) << empty;
+    EXPECT_TRUE(parsed->empty()) << empty;
+  }
   for (const char* bad :
        {"[", "[]", R"({"identities":{}})", R"({"identities":[{"namespace":"a"}]})",
         R"({"identities":[{"namespace":1,"serviceAccount":"b"}]})"}) {
-    EXPECT_TRUE(std::holds_alternative<PodIdentityFileError>(parsePodIdentityFile(bad))) << bad;
+    EXPECT_EQ(parsePodIdentityFile(bad).status().code(), StatusCode::kInvalidArgument) << bad;
   }
 }
 

@@ -54,9 +54,10 @@ class App {
   Status buildStaticServiceAccounts();
   Status buildKubeServiceAccounts();
   void watchConfigMap();
+  void watchPodIdentities();
   Status startSelfSignedCertificates();
   Status composeRoleArn(identity::ResolverOptions& options) const;
-  bool ready(std::string* reason) const;
+  Status ready() const;
   void stopSources();
 
   const config::Config config_;

@@ -4,7 +4,6 @@
 #include <set>
 #include <string>
 #include <utility>
-#include <variant>
 
 #include "irsa/concurrency/clock.h"
 #include "irsa/concurrency/file_watcher.h"
@@ -16,12 +15,9 @@ namespace irsa::identity {
 // "namespace/serviceaccount" pairs that use EKS Pod Identity (docs/behaviour.md §4).
 using PodIdentitySet = std::set<std::pair<std::string, std::string>>;
 
-struct PodIdentityFileError {
-  std::string message;
-};
-
 // Parses {"identities":[{"namespace":"ns","serviceAccount":"sa"}]}. Empty text: no identities.
-std::variant<PodIdentitySet, PodIdentityFileError> parsePodIdentityFile(const std::string& text);
+// Any other shape is InvalidArgument saying what is wrong.
+Result<PodIdentitySet> parsePodIdentityFile(const std::string& text);
 
 // The Pod Identity file, reloaded when it changes (a FileWatcher with inotify on its
 // directory, so atomic renames and Kubernetes ConfigMap symlink swaps are seen, plus a slow
@@ -35,12 +31,11 @@ class PodIdentityFile {
   PodIdentityFile(const PodIdentityFile&) = delete;
   PodIdentityFile& operator=(const PodIdentityFile&) = delete;
 
-  // Reads the file now and says how many identities it holds; a malformed file is an
-  // InvalidArgument status and the previous list stays.
+  // Reads the file now and says how many identities it holds (0 for a missing or empty
+  // file); a malformed file is an InvalidArgument status naming the file, and the previous
+  // list stays. The caller decides what a failure means: the server logs it and goes on,
+  // `irsa-webhook mutate` stops.
   Result<std::size_t> loadNow() EXCLUDES(mutex_);
-  // loadNow() with its outcome logged; false when the file is malformed. Kept for
-  // src/wiring, which is to call loadNow() and act on its status instead.
-  bool reload();
   // Reloads on every change until destroyed.
   void watch() EXCLUDES(mutex_);
   bool contains(const std::string& namespace_name, const std::string& service_account) const

@@ -3,10 +3,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <variant>
+
+#include "irsa/concurrency/mutex.h"
+#include "irsa/status/result.h"
 
 namespace irsa::identity {
 
@@ -21,26 +22,25 @@ struct RoleMapping {
 // Keyed "namespace/serviceaccount"; namespace "*" matches every namespace.
 using RoleMappings = std::map<std::string, RoleMapping>;
 
-struct RoleMappingsError {
-  std::string message;
-};
-
 // Parses the ConfigMap's `config` value. Field names match case-insensitively; keys without
-// a '/' are skipped (and logged) rather than failing the whole document.
-std::variant<RoleMappings, RoleMappingsError> parseRoleMappings(const std::string& config_json);
+// a '/' are skipped (and logged) rather than failing the whole document. A document that is
+// not an object of objects with well-typed fields is InvalidArgument, naming the key.
+Result<RoleMappings> parseRoleMappings(const std::string& config_json);
 
 // The mappings in force, replaced as a whole when the ConfigMap changes.
 class RoleMappingStore {
  public:
-  void replace(RoleMappings mappings);
+  void replace(RoleMappings mappings) EXCLUDES(mutex_);
   // Exact namespace first, then "*".
   std::optional<RoleMapping> find(const std::string& namespace_name,
-                                  const std::string& service_account) const;
-  std::size_t size() const;
+                                  const std::string& service_account) const EXCLUDES(mutex_);
+  std::size_t size() const EXCLUDES(mutex_);
 
  private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const RoleMappings> mappings_ = std::make_shared<RoleMappings>();
+  // Held only to copy or swap the pointer; lookups run on the snapshot without it.
+  mutable concurrency::Mutex mutex_;
+  std::shared_ptr<const RoleMappings> mappings_ GUARDED_BY(mutex_) =
+      std::make_shared<RoleMappings>();
 };
 
 }  // namespace irsa::identity

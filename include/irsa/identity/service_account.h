@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "irsa/status/status.h"
+
 namespace irsa::identity {
 
 // The part of a ServiceAccount the webhook reads. Annotations are only those under
@@ -26,8 +28,9 @@ class ServiceAccountSource {
   virtual std::optional<ServiceAccount> find(const std::string& namespace_name,
                                              const std::string& name) = 0;
 
-  // Readiness: true once the first full sync finished. When false, reason says why.
-  virtual bool ready(std::string* reason) const = 0;
+  // Readiness: OK once the first full sync finished, else an error status saying why (its
+  // message is what /readyz reports).
+  virtual Status ready() const = 0;
 };
 
 }  // namespace irsa::identity

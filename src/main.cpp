@@ -41,10 +41,7 @@ int serve(const irsa::config::Config& config) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
+int run(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "mutate") {
     return irsa::cli::runMutateCommand({args.begin() + 1, args.end()}, std::cin, std::cout,
                                        std::cerr);
@@ -68,4 +65,20 @@ int main(int argc, char** argv) {
   }
   irsa::config::configureLogging(config);
   return serve(config);
+}
+
+}  // namespace
+
+// The last exception barrier: every thread the webhook starts has its own (the request
+// handlers, the background tasks), so reaching this one is a bug in start-up or shutdown;
+// it still ends with one log line and exit code 1 instead of std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return run(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& error) {
+    std::cerr << "irsa-webhook: unexpected error: " << error.what() << "\n";
+  } catch (...) {
+    std::cerr << "irsa-webhook: unexpected error\n";
+  }
+  return 1;
 }

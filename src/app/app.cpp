@@ -51,12 +51,7 @@ Result<std::unique_ptr<App>> App::create(const config::Config& config) {
 
   app->handler_ = makeReviewHandler(config, *app->resolver_);
   App* self = app.get();
-  // The server's readiness check still takes the reason as an out-parameter.
-  auto readiness = [self](std::string* reason) {
-    const Status ready = self->ready();
-    if (!ready.ok()) *reason = ready.message();
-    return ready.ok();
-  };
+  auto readiness = [self] { return self->ready(); };
   app->server_ = std::make_unique<server::WebhookServer>(
       serverOptions(config), *app->handler_, *app->certificates_, app->metrics_, readiness);
   if (config.enable_debugging_handlers && app->cache_) {

@@ -97,10 +97,6 @@ Status CertificateStore::loadNow() {
   return okStatus();
 }
 
-std::string CertificateStore::load() {
-  return loadNow().message();
-}
-
 bool CertificateStore::hasCertificate() const {
   return current() != nullptr;
 }

@@ -71,9 +71,8 @@ void WebhookServer::addMetricsPage(const std::string& path, std::function<std::s
 Status WebhookServer::readiness() const {
   if (draining_) return failedPrecondition("shutting down");
   if (!certificates_.hasCertificate()) return failedPrecondition("no serving certificate loaded");
-  std::string reason;
-  if (ready_ && !ready_(&reason)) return failedPrecondition(std::move(reason));
-  return okStatus();
+  if (!ready_) return okStatus();
+  return ready_();
 }
 
 HttpResponse WebhookServer::route(const HttpRequest& request) {

@@ -122,11 +122,9 @@ class ServerTest : public ::testing::Test {
     options.bind_address = "127.0.0.1";
     options.port = 0;
     options.metrics_port = 0;
-    server_ = std::make_unique<WebhookServer>(options, handler_, certificates_, metrics_,
-                                              [this](std::string* reason) {
-                                                if (!synced_) *reason = "cache not synced";
-                                                return synced_.load();
-                                              });
+    server_ = std::make_unique<WebhookServer>(options, handler_, certificates_, metrics_, [this] {
+      return synced_ ? okStatus() : failedPrecondition("cache not synced");
+    });
     const Status started = server_->start();
     ASSERT_TRUE(started.ok()) << started.message();
   }

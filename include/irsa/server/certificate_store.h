@@ -30,9 +30,6 @@ class CertificateStore {
 
   // Reads both files now; on failure the previous pair (if any) stays in use.
   [[nodiscard]] Status loadNow() EXCLUDES(mutex_);
-  // loadNow() as an empty string on success, else why it failed. Kept for main.cpp and the
-  // server tests, which are to call loadNow() instead.
-  std::string load();
 
   // True once a valid pair has been loaded.
   bool hasCertificate() const;

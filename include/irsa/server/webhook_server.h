@@ -45,8 +45,8 @@ struct ServerOptions {
   std::chrono::seconds keep_alive_timeout{10};
 };
 
-// Returns true when the webhook may receive traffic; otherwise sets *reason.
-using ReadinessCheck = std::function<bool(std::string* reason)>;
+// OK when the webhook may receive traffic; otherwise the reason /readyz answers with.
+using ReadinessCheck = std::function<Status()>;
 
 // The HTTPS admission endpoint (/mutate, /healthz, /readyz) and the plain-HTTP metrics
 // endpoint (/metrics and optional debug pages).

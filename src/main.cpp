@@ -50,11 +50,11 @@ int run(const std::vector<std::string>& args) {
     return irsa::cli::runCheckFlagsCommand({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
   auto parsed = irsa::config::parseFlags(args);
-  if (auto* error = std::get_if<irsa::config::ParseError>(&parsed)) {
-    std::cerr << "irsa-webhook: " << error->message << "\n";
+  if (!parsed.ok()) {
+    std::cerr << "irsa-webhook: " << parsed.status().message() << "\n";
     return 2;
   }
-  const irsa::config::Config& config = std::get<irsa::config::Config>(parsed);
+  const irsa::config::Config& config = *parsed;
   if (config.show_help) {
     std::cout << irsa::config::usage();
     return 0;

@@ -21,8 +21,8 @@ int runCheckFlagsCommand(const std::vector<std::string>& args, std::ostream& out
     return 0;
   }
   const auto parsed = config::parseFlags(args);
-  if (const auto* error = std::get_if<config::ParseError>(&parsed)) {
-    err << "irsa-webhook check-flags: " << error->message << "\n";
+  if (!parsed.ok()) {
+    err << "irsa-webhook check-flags: " << parsed.status().message() << "\n";
     return 2;
   }
   out << "irsa-webhook check-flags: arguments accepted: " << args.size() << "\n";

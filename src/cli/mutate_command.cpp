@@ -217,11 +217,11 @@ int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std
     return 2;
   }
   auto parsed = config::parseFlags(invocation.webhook_args);
-  if (auto* error = std::get_if<config::ParseError>(&parsed)) {
-    err << "irsa-webhook mutate: " << error->message << "\n";
+  if (!parsed.ok()) {
+    err << "irsa-webhook mutate: " << parsed.status().message() << "\n";
     return 2;
   }
-  const config::Config& c = std::get<config::Config>(parsed);
+  const config::Config& c = *parsed;
   auto accounts = serviceAccounts(c);
   if (auto* exit = std::get_if<Exit>(&accounts)) {
     err << exit->message;

@@ -292,35 +292,36 @@ Flag* findFlag(std::vector<Flag>& flags, const std::string& name) {
 
 }  // namespace
 
-std::variant<Config, ParseError> parseFlags(const std::vector<std::string>& args) {
+Result<Config> parseFlags(const std::vector<std::string>& args) {
   Config config;
   std::vector<Flag> flags = flagTable(config);
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--") break;
     if (arg.size() < 2 || arg[0] != '-') {
-      return ParseError{"unexpected argument \"" + arg + "\"; flags start with --"};
+      return invalidArgument("unexpected argument \"" + arg + "\"; flags start with --");
     }
     FlagArgument parsed = splitFlagArgument(arg);
     Flag* flag = findFlag(flags, parsed.name);
-    if (flag == nullptr) return ParseError{"unknown flag --" + parsed.name + " (see --help)"};
+    if (flag == nullptr) return invalidArgument("unknown flag --" + parsed.name + " (see --help)");
     if (!parsed.value) {
       if (flag->kind == Kind::kBool || flag->kind == Kind::kIgnoredBool) {
         parsed.value = "true";
       } else if (i + 1 < args.size()) {
         parsed.value = args[++i];
       } else {
-        return ParseError{"--" + flag->name + ": missing value"};
+        return invalidArgument("--" + flag->name + ": missing value");
       }
     }
     if (std::string error = flag->set(*parsed.value); !error.empty()) {
-      return ParseError{"--" + flag->name + ": invalid value \"" + *parsed.value + "\": " + error};
+      return invalidArgument("--" + flag->name + ": invalid value \"" + *parsed.value +
+                             "\": " + error);
     }
   }
   if (config.in_cluster) {
-    return ParseError{
+    return invalidArgument(
         "--in-cluster: true is not supported (it relied on the removed legacy-unknown CSR signer); "
-        "serve certificates from files with --tls-cert/--tls-key or use --cert-mode=self-signed"};
+        "serve certificates from files with --tls-cert/--tls-key or use --cert-mode=self-signed");
   }
   return config;
 }

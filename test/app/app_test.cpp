@@ -16,11 +16,11 @@ const std::string kServiceAccounts =
 
 config::Config parsed(const std::vector<std::string>& args) {
   auto result = config::parseFlags(args);
-  if (const auto* error = std::get_if<config::ParseError>(&result)) {
-    ADD_FAILURE() << error->message;
+  if (!result.ok()) {
+    ADD_FAILURE() << result.status().message();
     return {};
   }
-  return std::get<config::Config>(result);
+  return *result;
 }
 
 std::string createError(const std::vector<std::string>& args) {

@@ -9,11 +9,11 @@ using namespace std::chrono_literals;
 
 config::Config parsed(const std::vector<std::string>& args) {
   auto result = config::parseFlags(args);
-  if (const auto* error = std::get_if<config::ParseError>(&result)) {
-    ADD_FAILURE() << error->message;
+  if (!result.ok()) {
+    ADD_FAILURE() << result.status().message();
     return {};
   }
-  return std::get<config::Config>(result);
+  return *result;
 }
 
 // --read-timeout=500ms used to reach the server as 1 s: the value was carried in whole

@@ -9,16 +9,19 @@ using namespace std::chrono_literals;
 
 Config parseOk(const std::vector<std::string>& args) {
   auto result = parseFlags(args);
-  if (auto* error = std::get_if<ParseError>(&result)) {
-    ADD_FAILURE() << error->message;
+  if (!result.ok()) {
+    ADD_FAILURE() << result.status().message();
     return {};
   }
-  return std::get<Config>(result);
+  return *result;
 }
 
 std::string parseError(const std::vector<std::string>& args) {
   auto result = parseFlags(args);
-  if (auto* error = std::get_if<ParseError>(&result)) return error->message;
+  if (!result.ok()) {
+    EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+    return result.status().message();
+  }
   ADD_FAILURE() << "expected an error";
   return {};
 }

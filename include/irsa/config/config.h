@@ -3,9 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <variant>
 #include <vector>
 
+#include "irsa/status/result.h"
 #include "irsa/tls/tls_settings.h"
 
 namespace irsa::config {
@@ -74,11 +74,10 @@ struct Config {
   bool show_help = false;
 };
 
-struct ParseError {
-  std::string message;  // names the flag, e.g. "--port: invalid value \"x\": not an integer"
-};
-
-std::variant<Config, ParseError> parseFlags(const std::vector<std::string>& args);
+// Go flag/pflag semantics (docs/behaviour.md §1.1). A bad command line is an
+// invalidArgument status whose message names the flag, e.g.
+// "--port: invalid value \"x\": not an integer".
+Result<Config> parseFlags(const std::vector<std::string>& args);
 
 std::string usage();
 

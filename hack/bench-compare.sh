@@ -24,7 +24,7 @@ build_rev() {  # build_rev REV -> prints the build dir
     git clone -q "$repo" "$dir"
     git -C "$dir" checkout -q "$sha"
     (cd "$dir" && BUILD_DIR=build BUILD_TYPE=Release bash hack/build.sh -DIRSA_BUILD_BENCH=ON \
-      -DIRSA_BUILD_TESTS=OFF >/dev/null)
+      >/dev/null)
   fi
   echo "$dir/build"
 }

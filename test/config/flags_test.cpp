@@ -90,6 +90,17 @@ TEST(Flags, BadValuesNameTheFlag) {
   EXPECT_FALSE(parseOk({"--in-cluster=false"}).in_cluster);
 }
 
+// Integers were read with std::stoll, which skips leading spaces; pflag reads them with
+// strconv, which does not. Both kinds of value now go through govalues.
+TEST(Flags, IntegersAndBooleansAreReadLikePflag) {
+  EXPECT_EQ(parseError({"--port", " 8443"}), "--port: invalid value \" 8443\": not an integer");
+  EXPECT_EQ(parseError({"--token-expiration=+-5"}),
+            "--token-expiration: invalid value \"+-5\": not an integer");
+  EXPECT_EQ(parseError({"--sts-regional-endpoint=yes"}),
+            "--sts-regional-endpoint: invalid value \"yes\": not a boolean");
+  EXPECT_EQ(parseOk({"--port=+8443", "--sts-regional-endpoint=T"}).port, 8443);
+}
+
 TEST(Flags, TlsSettingsAccepted) {
   const Config c =
       parseOk({"--tls-min-version=VersionTLS13",

@@ -94,11 +94,10 @@ Status App::buildStaticServiceAccounts() {
 }
 
 Status App::buildKubeServiceAccounts() {
-  auto client_config = kube::resolveClientConfig(config_.kubeconfig, config_.kube_api);
-  if (auto* error = std::get_if<kube::ConfigError>(&client_config)) {
-    return invalidArgument(error->message);
-  }
-  auto& resolved = std::get<kube::ClientConfig>(client_config);
+  Result<kube::ClientConfig> client_config =
+      kube::resolveClientConfig(config_.kubeconfig, config_.kube_api);
+  if (!client_config.ok()) return client_config.status();
+  const kube::ClientConfig& resolved = *client_config;
   spdlog::info("Kubernetes API {} ({})", resolved.server, resolved.origin);
   api_ = std::make_unique<kube::ApiClient>(resolved, config_.kube_api_qps, config_.kube_api_burst);
   cache_ = std::make_unique<kube::ServiceAccountCache>(*api_, serviceAccountCacheOptions(config_));

@@ -132,13 +132,12 @@ std::variant<Accounts, Exit> serviceAccounts(const config::Config& c) {
     accounts.source = std::move(created).value();
     return accounts;
   }
-  auto client_config = kube::resolveClientConfig(c.kubeconfig, c.kube_api);
-  if (auto* error = std::get_if<kube::ConfigError>(&client_config)) {
+  Result<kube::ClientConfig> client_config = kube::resolveClientConfig(c.kubeconfig, c.kube_api);
+  if (!client_config.ok()) {
     return Exit{2, "irsa-webhook mutate: no --service-accounts-file, and no cluster: " +
-                       error->message + "\n" + kUsage};
+                       client_config.status().message() + "\n" + kUsage};
   }
-  auto api = std::make_unique<ApiServiceAccounts>(std::get<kube::ClientConfig>(client_config),
-                                                  c.annotation_prefix);
+  auto api = std::make_unique<ApiServiceAccounts>(*client_config, c.annotation_prefix);
   accounts.api = api.get();
   accounts.source = std::move(api);
   return accounts;

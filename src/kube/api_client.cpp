@@ -70,14 +70,15 @@ std::string ApiClient::bearerToken(bool force_refresh) {
         exec_expiry_ != std::chrono::system_clock::time_point{} &&
         std::chrono::system_clock::now() + std::chrono::seconds(30) >= exec_expiry_;
     if (force_refresh || expired || (token_.empty() && exec_client_certificate_pem_.empty())) {
-      const ExecCredentialResult result = runExecPlugin(*config_.exec, std::chrono::seconds(30));
-      if (!result.credential) {
-        spdlog::error("kubeconfig credential plugin: {}", result.error);
+      const Result<ExecCredential> credential =
+          runExecPlugin(*config_.exec, std::chrono::seconds(30));
+      if (!credential.ok()) {
+        spdlog::error("kubeconfig credential plugin: {}", credential.status().message());
       } else {
-        token_ = result.credential->token;
-        exec_client_certificate_pem_ = result.credential->client_certificate_pem;
-        exec_client_key_pem_ = result.credential->client_key_pem;
-        exec_expiry_ = result.credential->expiry.value_or(std::chrono::system_clock::time_point{});
+        token_ = credential->token;
+        exec_client_certificate_pem_ = credential->client_certificate_pem;
+        exec_client_key_pem_ = credential->client_key_pem;
+        exec_expiry_ = credential->expiry.value_or(std::chrono::system_clock::time_point{});
       }
     }
     return token_;

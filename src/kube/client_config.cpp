@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "irsa/json/base64.h"
 
@@ -43,45 +44,42 @@ std::optional<YAML::Node> namedEntry(const YAML::Node& root, const char* list, c
 }
 
 // Loads a "<field>-data" (base64) or "<field>" (file path) pair.
-std::optional<ConfigError> loadPem(const YAML::Node& node, const std::string& field,
-                                   const fs::path& base, const std::string& where,
-                                   std::string& out) {
+Status loadPem(const YAML::Node& node, const std::string& field, const fs::path& base,
+               const std::string& where, std::string& out) {
   const std::string data = scalar(node, (field + "-data").c_str());
   if (!data.empty()) {
     const auto decoded = json::base64Decode(data);
-    if (!decoded) return ConfigError{where + ": " + field + "-data is not valid base64"};
+    if (!decoded) return invalidArgument(where + ": " + field + "-data is not valid base64");
     out = *decoded;
-    return std::nullopt;
+    return okStatus();
   }
   const std::string file = scalar(node, field.c_str());
-  if (file.empty()) return std::nullopt;
+  if (file.empty()) return okStatus();
   const fs::path path = fs::path(file).is_absolute() ? fs::path(file) : base / file;
   const auto content = readFile(path.string());
-  if (!content) return ConfigError{where + ": cannot read " + field + " file " + path.string()};
+  if (!content) return notFound(where + ": cannot read " + field + " file " + path.string());
   out = *content;
-  return std::nullopt;
+  return okStatus();
 }
 
 // The server, TLS verification and CA of a kubeconfig cluster entry.
-std::optional<ConfigError> readCluster(const YAML::Node& cluster, const std::string& cluster_name,
-                                       const fs::path& base, const std::string& where,
-                                       ClientConfig& config) {
+Status readCluster(const YAML::Node& cluster, const std::string& cluster_name, const fs::path& base,
+                   const std::string& where, ClientConfig& config) {
   config.server = scalar(cluster, "server");
   if (config.server.empty())
-    return ConfigError{where + ": cluster \"" + cluster_name + "\" has no server"};
+    return invalidArgument(where + ": cluster \"" + cluster_name + "\" has no server");
   if (config.server.rfind("https://", 0) != 0 && config.server.rfind("http://", 0) != 0) {
-    return ConfigError{where + ": server \"" + config.server + "\" must start with https://"};
+    return invalidArgument(where + ": server \"" + config.server + "\" must start with https://");
   }
   config.insecure_skip_tls_verify = scalar(cluster, "insecure-skip-tls-verify") == "true";
   return loadPem(cluster, "certificate-authority", base, where, config.ca_pem);
 }
 
 // A kubeconfig user's client credential plugin (`exec`).
-std::optional<ConfigError> readExec(const YAML::Node& exec, const std::string& where,
-                                    std::optional<ExecConfig>& out) {
+Status readExec(const YAML::Node& exec, const std::string& where, std::optional<ExecConfig>& out) {
   ExecConfig plugin;
   plugin.command = scalar(exec, "command");
-  if (plugin.command.empty()) return ConfigError{where + ": exec plugin without command"};
+  if (plugin.command.empty()) return invalidArgument(where + ": exec plugin without command");
   if (!scalar(exec, "apiVersion").empty()) plugin.api_version = scalar(exec, "apiVersion");
   if (exec["args"] && exec["args"].IsSequence()) {
     for (const YAML::Node& arg : exec["args"]) plugin.args.push_back(arg.as<std::string>());
@@ -92,84 +90,101 @@ std::optional<ConfigError> readExec(const YAML::Node& exec, const std::string& w
     }
   }
   out = std::move(plugin);
-  return std::nullopt;
+  return okStatus();
 }
 
 // The credentials of a kubeconfig user entry: token, token file, client certificate and
 // key, and the exec plugin.
-std::optional<ConfigError> readUser(const YAML::Node& user, const std::string& user_name,
-                                    const fs::path& base, const std::string& where,
-                                    ClientConfig& config) {
+Status readUser(const YAML::Node& user, const std::string& user_name, const fs::path& base,
+                const std::string& where, ClientConfig& config) {
   config.token = scalar(user, "token");
   const std::string token_file = scalar(user, "tokenFile");
   if (!token_file.empty()) {
     config.token_file =
         fs::path(token_file).is_absolute() ? token_file : (base / token_file).string();
     if (!readFile(config.token_file))
-      return ConfigError{where + ": cannot read tokenFile " + config.token_file};
+      return notFound(where + ": cannot read tokenFile " + config.token_file);
   }
-  if (auto error = loadPem(user, "client-certificate", base, where, config.client_certificate_pem))
-    return *error;
-  if (auto error = loadPem(user, "client-key", base, where, config.client_key_pem)) return *error;
+  if (Status loaded =
+          loadPem(user, "client-certificate", base, where, config.client_certificate_pem);
+      !loaded.ok())
+    return loaded;
+  if (Status loaded = loadPem(user, "client-key", base, where, config.client_key_pem); !loaded.ok())
+    return loaded;
   if (config.client_certificate_pem.empty() != config.client_key_pem.empty()) {
-    return ConfigError{where + ": user \"" + user_name +
-                       "\" needs both client-certificate and client-key"};
+    return invalidArgument(where + ": user \"" + user_name +
+                           "\" needs both client-certificate and client-key");
   }
   const YAML::Node exec = user["exec"];
   if (exec && exec.IsMap()) return readExec(exec, where, config.exec);
-  return std::nullopt;
+  return okStatus();
+}
+
+// No --kubeconfig: in-cluster. With --kube-api the in-cluster credentials are used when they
+// exist and the server alone (no credentials) otherwise; the caller sets the server.
+Result<ClientConfig> configWithoutKubeconfig(const std::string& kube_api) {
+  Result<ClientConfig> in_cluster = inClusterConfig();
+  if (in_cluster.ok() || kube_api.empty()) return in_cluster;
+  ClientConfig config;
+  config.origin = "--kube-api";
+  config.server = kube_api;
+  return config;
 }
 
 }  // namespace
 
-ConfigResult parseKubeconfig(const std::string& text, const std::string& path) {
+Result<ClientConfig> parseKubeconfig(const std::string& text, const std::string& path) {
   const std::string where = "kubeconfig " + path;
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& error) {
-    return ConfigError{where + ": not valid YAML: " + error.what()};
+    return invalidArgument(where + ": not valid YAML: " + error.what());
   }
-  if (!root.IsMap()) return ConfigError{where + ": not a kubeconfig (expected a mapping)"};
+  if (!root.IsMap()) return invalidArgument(where + ": not a kubeconfig (expected a mapping)");
   const fs::path base = fs::path(path).parent_path();
   try {
     const std::string context_name = scalar(root, "current-context");
-    if (context_name.empty()) return ConfigError{where + ": current-context is not set"};
+    if (context_name.empty()) return invalidArgument(where + ": current-context is not set");
     const auto context_entry = namedEntry(root, "contexts", "context", context_name);
-    if (!context_entry) return ConfigError{where + ": context \"" + context_name + "\" not found"};
+    if (!context_entry)
+      return invalidArgument(where + ": context \"" + context_name + "\" not found");
     const YAML::Node& context = *context_entry;
     const std::string cluster_name = scalar(context, "cluster");
     const auto cluster_entry = namedEntry(root, "clusters", "cluster", cluster_name);
-    if (!cluster_entry) return ConfigError{where + ": cluster \"" + cluster_name + "\" not found"};
+    if (!cluster_entry)
+      return invalidArgument(where + ": cluster \"" + cluster_name + "\" not found");
 
     ClientConfig config;
     config.origin = where;
-    if (auto error = readCluster(*cluster_entry, cluster_name, base, where, config)) return *error;
+    if (Status read = readCluster(*cluster_entry, cluster_name, base, where, config); !read.ok())
+      return read;
     const std::string user_name = scalar(context, "user");
     if (!user_name.empty()) {
       const auto user_entry = namedEntry(root, "users", "user", user_name);
-      if (!user_entry) return ConfigError{where + ": user \"" + user_name + "\" not found"};
-      if (auto error = readUser(*user_entry, user_name, base, where, config)) return *error;
+      if (!user_entry) return invalidArgument(where + ": user \"" + user_name + "\" not found");
+      if (Status read = readUser(*user_entry, user_name, base, where, config); !read.ok())
+        return read;
     }
     return config;
   } catch (const YAML::Exception& error) {
-    return ConfigError{where + ": " + error.what()};
+    return invalidArgument(where + ": " + error.what());
   }
 }
 
-ConfigResult loadKubeconfig(const std::string& path) {
+Result<ClientConfig> loadKubeconfig(const std::string& path) {
   const auto text = readFile(path);
-  if (!text) return ConfigError{"kubeconfig " + path + ": cannot read the file"};
+  if (!text) return notFound("kubeconfig " + path + ": cannot read the file");
   return parseKubeconfig(*text, path);
 }
 
-ConfigResult inClusterConfig(const InClusterFiles& files) {
+Result<ClientConfig> inClusterConfig(const InClusterFiles& files) {
   const char* host = std::getenv("KUBERNETES_SERVICE_HOST");  // NOLINT(concurrency-mt-unsafe)
   const char* port = std::getenv("KUBERNETES_SERVICE_PORT");  // NOLINT(concurrency-mt-unsafe)
   if (host == nullptr || port == nullptr || *host == '\0') {
-    return ConfigError{
+    return failedPrecondition(
         "not running in a cluster (KUBERNETES_SERVICE_HOST is unset); pass --kubeconfig or "
-        "--service-accounts-file"};
+        "--service-accounts-file");
   }
   ClientConfig config;
   config.origin = "in-cluster";
@@ -179,36 +194,19 @@ ConfigResult inClusterConfig(const InClusterFiles& files) {
                   (host_text.find(':') != std::string::npos ? "[" + host_text + "]" : host_text) +
                   ":" + port;
   const auto ca = readFile(files.ca);
-  if (!ca) return ConfigError{"in-cluster: cannot read CA file " + files.ca};
+  if (!ca) return notFound("in-cluster: cannot read CA file " + files.ca);
   config.ca_pem = *ca;
-  if (!readFile(files.token))
-    return ConfigError{"in-cluster: cannot read token file " + files.token};
+  if (!readFile(files.token)) return notFound("in-cluster: cannot read token file " + files.token);
   config.token_file = files.token;
   return config;
 }
 
-ConfigResult resolveClientConfig(const std::string& kubeconfig, const std::string& kube_api) {
-  ConfigResult result;
-  if (!kubeconfig.empty()) {
-    result = loadKubeconfig(kubeconfig);
-  } else if (!kube_api.empty()) {
-    ClientConfig config;
-    config.origin = "--kube-api";
-    config.server = kube_api;
-    result = config;
-    // --kube-api alone still uses the in-cluster credentials when they exist.
-    if (auto in_cluster = inClusterConfig(); std::holds_alternative<ClientConfig>(in_cluster)) {
-      auto& credentials = std::get<ClientConfig>(in_cluster);
-      credentials.server = kube_api;
-      result = credentials;
-    }
-  } else {
-    result = inClusterConfig();
-  }
-  if (auto* config = std::get_if<ClientConfig>(&result); config != nullptr && !kube_api.empty()) {
-    config->server = kube_api;
-  }
-  return result;
+Result<ClientConfig> resolveClientConfig(const std::string& kubeconfig,
+                                         const std::string& kube_api) {
+  Result<ClientConfig> resolved =
+      kubeconfig.empty() ? configWithoutKubeconfig(kube_api) : loadKubeconfig(kubeconfig);
+  if (resolved.ok() && !kube_api.empty()) resolved->server = kube_api;
+  return resolved;
 }
 
 }  // namespace irsa::kube

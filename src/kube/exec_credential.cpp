@@ -38,14 +38,14 @@ std::optional<std::chrono::system_clock::time_point> parseRfc3339(const std::str
   return std::chrono::system_clock::from_time_t(timegm(&parts) - offset_seconds);
 }
 
-ExecCredentialResult parseExecCredential(const std::string& json_text) {
+Result<ExecCredential> parseExecCredential(const std::string& json_text) {
   const auto document = nlohmann::json::parse(json_text, nullptr, false);
   if (document.is_discarded() || !document.is_object()) {
-    return {std::nullopt, "exec plugin output is not a JSON ExecCredential"};
+    return invalidArgument("exec plugin output is not a JSON ExecCredential");
   }
   const auto status = document.find("status");
   if (status == document.end() || !status->is_object()) {
-    return {std::nullopt, "exec plugin output has no status"};
+    return invalidArgument("exec plugin output has no status");
   }
   ExecCredential credential;
   auto text = [&](const char* key) {
@@ -56,15 +56,15 @@ ExecCredentialResult parseExecCredential(const std::string& json_text) {
   credential.client_certificate_pem = text("clientCertificateData");
   credential.client_key_pem = text("clientKeyData");
   if (credential.token.empty() && credential.client_certificate_pem.empty()) {
-    return {std::nullopt, "exec plugin returned neither a token nor a client certificate"};
+    return invalidArgument("exec plugin returned neither a token nor a client certificate");
   }
   const std::string expiry = text("expirationTimestamp");
   if (!expiry.empty()) {
     credential.expiry = parseRfc3339(expiry);
     if (!credential.expiry)
-      return {std::nullopt, "exec plugin expirationTimestamp is not RFC 3339"};
+      return invalidArgument("exec plugin expirationTimestamp is not RFC 3339");
   }
-  return {credential, {}};
+  return credential;
 }
 
 namespace {
@@ -144,12 +144,12 @@ PluginOutput readPluginOutput(int fd, std::chrono::seconds timeout) {
 
 }  // namespace
 
-ExecCredentialResult runExecPlugin(const ExecConfig& plugin, std::chrono::seconds timeout) {
+Result<ExecCredential> runExecPlugin(const ExecConfig& plugin, std::chrono::seconds timeout) {
   int out_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return {std::nullopt, "exec plugin: cannot create a pipe"};
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return unavailable("exec plugin: cannot create a pipe");
   PluginCommandLine command_line(plugin);
   const pid_t pid = ::fork();
-  if (pid < 0) return {std::nullopt, "exec plugin: fork failed"};
+  if (pid < 0) return unavailable("exec plugin: fork failed");
   if (pid == 0) execPlugin(command_line, out_pipe[1]);
   ::close(out_pipe[1]);
   const PluginOutput output = readPluginOutput(out_pipe[0], timeout);
@@ -157,11 +157,11 @@ ExecCredentialResult runExecPlugin(const ExecConfig& plugin, std::chrono::second
   if (output.timed_out) ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  if (output.timed_out) return {std::nullopt, "exec plugin " + plugin.command + " timed out"};
+  if (output.timed_out) return deadlineExceeded("exec plugin " + plugin.command + " timed out");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return {std::nullopt,
-            "exec plugin " + plugin.command + " failed with status " +
-                std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status))};
+    return unavailable(
+        "exec plugin " + plugin.command + " failed with status " +
+        std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)));
   }
   return parseExecCredential(output.text);
 }

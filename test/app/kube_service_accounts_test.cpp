@@ -21,9 +21,9 @@ TEST(KubeServiceAccounts, ReadinessAndLookupsFollowTheCache) {
   api.put("serviceaccounts", "team", "builder",
           {{"eks.amazonaws.com/role-arn", "arn:aws:iam::111122223333:role/builder"},
            {"unrelated.example.com/owner", "someone"}});
-  const kube::ConfigResult client_config = kube::loadKubeconfig(api.writeKubeconfig(dir));
-  ASSERT_TRUE(std::holds_alternative<kube::ClientConfig>(client_config));
-  kube::ApiClient client(std::get<kube::ClientConfig>(client_config), 1000, 1000);
+  const Result<kube::ClientConfig> client_config = kube::loadKubeconfig(api.writeKubeconfig(dir));
+  ASSERT_TRUE(client_config.ok()) << client_config.status().message();
+  kube::ApiClient client(*client_config, 1000, 1000);
   kube::ServiceAccountCacheOptions options;
   options.resync_period = 0ms;
   options.lookup_grace_period = 0ms;

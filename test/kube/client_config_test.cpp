@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <utility>
+#include <vector>
 
 #include "kube/exec_credential.h"
 #include "support/tls_test_files.h"
@@ -10,19 +12,19 @@
 namespace irsa::kube {
 namespace {
 
-std::string configError(const std::string& text, const std::string& path = "/tmp/kc") {
-  const ConfigResult result = parseKubeconfig(text, path);
-  if (const auto* error = std::get_if<ConfigError>(&result)) return error->message;
-  return "<no error>";
+Status configError(const std::string& text, const std::string& path = "/tmp/kc") {
+  const Result<ClientConfig> result = parseKubeconfig(text, path);
+  if (!result.ok()) return result.status();
+  return {StatusCode::kOk, "<no error>"};
 }
 
 ClientConfig configOk(const std::string& text, const std::string& path = "/tmp/kc") {
-  const ConfigResult result = parseKubeconfig(text, path);
-  if (const auto* error = std::get_if<ConfigError>(&result)) {
-    ADD_FAILURE() << error->message;
+  Result<ClientConfig> result = parseKubeconfig(text, path);
+  if (!result.ok()) {
+    ADD_FAILURE() << result.status().message();
     return {};
   }
-  return std::get<ClientConfig>(result);
+  return std::move(result).value();
 }
 
 constexpr const char* kHead = R"(apiVersion: v1
@@ -100,7 +102,12 @@ users:
 
 TEST(Kubeconfig, BrokenVariantsGiveClearErrors) {
   const std::string cluster = "clusters:\n- name: c\n  cluster: {server: 'https://h'}\n";
-  const std::vector<std::pair<std::string, std::string>> cases = {
+  struct BrokenCase {
+    std::string text;
+    std::string expected;
+    StatusCode code = StatusCode::kInvalidArgument;  // a file it names is missing: kNotFound
+  };
+  const std::vector<BrokenCase> cases = {
       {"{", "not valid YAML"},
       {"- a\n- b\n", "expected a mapping"},
       {"kind: Config\n", "current-context is not set"},
@@ -115,24 +122,26 @@ TEST(Kubeconfig, BrokenVariantsGiveClearErrors) {
        "not valid base64"},
       {std::string(kHead) + "clusters:\n- name: c\n  cluster: {server: 'https://h', "
                             "certificate-authority: /nope/ca}\n",
-       "cannot read certificate-authority file /nope/ca"},
+       "cannot read certificate-authority file /nope/ca", StatusCode::kNotFound},
       {std::string(kHead) + cluster +
            "users:\n- name: u\n  user: {client-certificate-data: Y2VydA==}\n",
        "needs both client-certificate and client-key"},
       {std::string(kHead) + cluster + "users:\n- name: u\n  user: {tokenFile: /nope/token}\n",
-       "cannot read tokenFile"},
+       "cannot read tokenFile", StatusCode::kNotFound},
       {std::string(kHead) + cluster + "users:\n- name: u\n  user: {exec: {args: [x]}}\n",
        "exec plugin without command"},
   };
-  for (const auto& [text, expected] : cases) {
-    const std::string error = configError(text);
-    EXPECT_NE(error.find(expected), std::string::npos) << "got: " << error;
-    EXPECT_EQ(error.rfind("kubeconfig /tmp/kc", 0), 0u) << "names the file: " << error;
+  for (const auto& [text, expected, code] : cases) {
+    const Status error = configError(text);
+    EXPECT_EQ(error.code(), code) << "got: " << error.message();
+    EXPECT_NE(error.message().find(expected), std::string::npos) << "got: " << error.message();
+    EXPECT_EQ(error.message().rfind("kubeconfig /tmp/kc", 0), 0u)
+        << "names the file: " << error.message();
   }
-  const ConfigResult missing = loadKubeconfig("/nonexistent/kubeconfig");
-  ASSERT_TRUE(std::holds_alternative<ConfigError>(missing));
-  EXPECT_NE(std::get<ConfigError>(missing).message.find("/nonexistent/kubeconfig"),
-            std::string::npos);
+  const Result<ClientConfig> missing = loadKubeconfig("/nonexistent/kubeconfig");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(), "kubeconfig /nonexistent/kubeconfig: cannot read the file");
 }
 
 TEST(InCluster, ReadsEnvironmentAndFiles) {
@@ -141,30 +150,55 @@ TEST(InCluster, ReadsEnvironmentAndFiles) {
   test::writeFile(dir.file("ca.crt"), "CA");
   ::setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);  // NOLINT(concurrency-mt-unsafe)
   ::setenv("KUBERNETES_SERVICE_PORT", "443", 1);      // NOLINT(concurrency-mt-unsafe)
-  const ConfigResult result = inClusterConfig({dir.file("token"), dir.file("ca.crt")});
-  ASSERT_TRUE(std::holds_alternative<ClientConfig>(result));
-  EXPECT_EQ(std::get<ClientConfig>(result).server, "https://[fd00::1]:443");
-  EXPECT_EQ(std::get<ClientConfig>(result).token_file, dir.file("token"));
-  const ConfigResult no_token = inClusterConfig({dir.file("absent"), dir.file("ca.crt")});
-  ASSERT_TRUE(std::holds_alternative<ConfigError>(no_token));
+  const Result<ClientConfig> result = inClusterConfig({dir.file("token"), dir.file("ca.crt")});
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->server, "https://[fd00::1]:443");
+  EXPECT_EQ(result->token_file, dir.file("token"));
+  const Result<ClientConfig> no_token = inClusterConfig({dir.file("absent"), dir.file("ca.crt")});
+  ASSERT_FALSE(no_token.ok());
+  EXPECT_EQ(no_token.status().code(), StatusCode::kNotFound);
   ::unsetenv("KUBERNETES_SERVICE_HOST");  // NOLINT(concurrency-mt-unsafe)
-  const ConfigResult outside = inClusterConfig({dir.file("token"), dir.file("ca.crt")});
-  ASSERT_TRUE(std::holds_alternative<ConfigError>(outside));
-  EXPECT_NE(std::get<ConfigError>(outside).message.find("--kubeconfig"), std::string::npos);
+  const Result<ClientConfig> outside = inClusterConfig({dir.file("token"), dir.file("ca.crt")});
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(outside.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(outside.status().message().find("--kubeconfig"), std::string::npos);
+}
+
+TEST(ResolveClientConfig, KubeApiOverridesTheServer) {
+  test::TempDir dir;
+  test::writeFile(dir.file("kubeconfig"),
+                  std::string(kHead) +
+                      "clusters:\n- name: c\n  cluster: {server: 'https://from-file'}\n"
+                      "users:\n- name: u\n  user: {token: t}\n");
+  const Result<ClientConfig> from_file =
+      resolveClientConfig(dir.file("kubeconfig"), "https://override:6443");
+  ASSERT_TRUE(from_file.ok()) << from_file.status().message();
+  EXPECT_EQ(from_file->server, "https://override:6443");
+  EXPECT_EQ(from_file->token, "t");
+
+  ::unsetenv("KUBERNETES_SERVICE_HOST");  // NOLINT(concurrency-mt-unsafe)
+  const Result<ClientConfig> server_only = resolveClientConfig("", "http://127.0.0.1:8080");
+  ASSERT_TRUE(server_only.ok()) << server_only.status().message();
+  EXPECT_EQ(server_only->server, "http://127.0.0.1:8080");
+  EXPECT_EQ(server_only->origin, "--kube-api");
+  EXPECT_TRUE(server_only->token_file.empty());
+  EXPECT_EQ(resolveClientConfig("", "").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(resolveClientConfig(dir.file("absent"), "").status().code(), StatusCode::kNotFound);
 }
 
 TEST(ExecCredential, ParsesTokenAndExpiry) {
   const auto result = parseExecCredential(
       R"({"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1",
           "status":{"token":"k8s-aws-v1.abc","expirationTimestamp":"2030-01-02T03:04:05Z"}})");
-  ASSERT_TRUE(result.credential) << result.error;
-  EXPECT_EQ(result.credential->token, "k8s-aws-v1.abc");
-  ASSERT_TRUE(result.credential->expiry);
-  EXPECT_EQ(std::chrono::system_clock::to_time_t(*result.credential->expiry), 1893553445);
-  EXPECT_FALSE(parseExecCredential("{}").credential);
-  EXPECT_FALSE(parseExecCredential(R"({"status":{}})").credential);
-  EXPECT_FALSE(
-      parseExecCredential(R"({"status":{"token":"x","expirationTimestamp":"soon"}})").credential);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->token, "k8s-aws-v1.abc");
+  ASSERT_TRUE(result->expiry);
+  EXPECT_EQ(std::chrono::system_clock::to_time_t(*result->expiry), 1893553445);
+  EXPECT_EQ(parseExecCredential("{}").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(parseExecCredential(R"({"status":{}})").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      parseExecCredential(R"({"status":{"token":"x","expirationTimestamp":"soon"}})").status(),
+      invalidArgument("exec plugin expirationTimestamp is not RFC 3339"));
 }
 
 TEST(ExecCredential, RunsThePluginWithItsEnvironment) {
@@ -173,14 +207,16 @@ TEST(ExecCredential, RunsThePluginWithItsEnvironment) {
   plugin.args = {"-c", R"(printf '{"status":{"token":"%s"}}' "$MY_TOKEN")"};
   plugin.env = {{"MY_TOKEN", "from-env"}};
   const auto result = runExecPlugin(plugin, std::chrono::seconds(5));
-  ASSERT_TRUE(result.credential) << result.error;
-  EXPECT_EQ(result.credential->token, "from-env");
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->token, "from-env");
   plugin.args = {"-c", "exit 3"};
-  EXPECT_NE(runExecPlugin(plugin, std::chrono::seconds(5)).error.find("status 3"),
-            std::string::npos);
+  const Status failed = runExecPlugin(plugin, std::chrono::seconds(5)).status();
+  EXPECT_EQ(failed.code(), StatusCode::kUnavailable);
+  EXPECT_NE(failed.message().find("status 3"), std::string::npos);
   plugin.args = {"-c", "sleep 5"};
-  EXPECT_NE(runExecPlugin(plugin, std::chrono::seconds(1)).error.find("timed out"),
-            std::string::npos);
+  const Status late = runExecPlugin(plugin, std::chrono::seconds(1)).status();
+  EXPECT_EQ(late.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_NE(late.message().find("timed out"), std::string::npos);
 }
 
 }  // namespace

@@ -39,9 +39,9 @@ std::string roleOf(const std::optional<ServiceAccountRecord>& record) {
 class CacheTest : public ::testing::Test {
  protected:
   ClientConfig clientConfig() {
-    const ConfigResult result = loadKubeconfig(api_.writeKubeconfig(dir_, token_file_));
-    EXPECT_TRUE(std::holds_alternative<ClientConfig>(result));
-    return std::get<ClientConfig>(result);
+    Result<ClientConfig> result = loadKubeconfig(api_.writeKubeconfig(dir_, token_file_));
+    EXPECT_TRUE(result.ok()) << result.status().message();
+    return result.ok() ? std::move(result).value() : ClientConfig{};
   }
 
   void startCache(ServiceAccountCacheOptions options = {},

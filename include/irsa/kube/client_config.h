@@ -3,8 +3,9 @@
 #include <optional>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
+
+#include "irsa/status/result.h"
 
 namespace irsa::kube {
 
@@ -30,23 +31,26 @@ struct ClientConfig {
   std::string origin;  // "kubeconfig <path>" or "in-cluster", for messages
 };
 
-struct ConfigError {
-  std::string message;
-};
-
-using ConfigResult = std::variant<ClientConfig, ConfigError>;
+// Every error message starts with where the configuration came from ("kubeconfig <path>: ",
+// "in-cluster: ") so it can be logged as is.
 
 // Parses kubeconfig text; relative file references resolve against `path`'s directory.
-ConfigResult parseKubeconfig(const std::string& text, const std::string& path);
-ConfigResult loadKubeconfig(const std::string& path);
+// kInvalidArgument: the text is not a usable kubeconfig; kNotFound: a file it names
+// (CA, client certificate or key, tokenFile) cannot be read.
+Result<ClientConfig> parseKubeconfig(const std::string& text, const std::string& path);
+// kNotFound when `path` cannot be read, else as parseKubeconfig.
+Result<ClientConfig> loadKubeconfig(const std::string& path);
 
 struct InClusterFiles {
   std::string token = "/var/run/secrets/kubernetes.io/serviceaccount/token";
   std::string ca = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
 };
-ConfigResult inClusterConfig(const InClusterFiles& files = {});
+// kFailedPrecondition when not running in a pod (KUBERNETES_SERVICE_HOST unset);
+// kNotFound when the service account token or CA file cannot be read.
+Result<ClientConfig> inClusterConfig(const InClusterFiles& files = {});
 
 // The flags' rule: --kubeconfig if set, else in-cluster; --kube-api overrides the server.
-ConfigResult resolveClientConfig(const std::string& kubeconfig, const std::string& kube_api);
+Result<ClientConfig> resolveClientConfig(const std::string& kubeconfig,
+                                         const std::string& kube_api);
 
 }  // namespace irsa::kube

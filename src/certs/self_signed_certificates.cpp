@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "irsa/certs/generate.h"
+#include "irsa/concurrency/clock.h"
+#include "irsa/concurrency/exception_barrier.h"
 #include "irsa/json/base64.h"
 
 namespace irsa::certs {
@@ -71,18 +73,18 @@ SelfSignedCertificates::~SelfSignedCertificates() {
   stop();
 }
 
-std::string SelfSignedCertificates::reconcile() {
+Status SelfSignedCertificates::reconcile() {
   const Result<WebhookCertificates> certificates = sharedCertificates();
-  if (!certificates.ok()) return certificates.status().message();
+  if (!certificates.ok()) return certificates.status();
   if (!writeAtomically(options_.key_file, certificates->serving.private_key) ||
       !writeAtomically(options_.certificate_file, certificates->serving.certificate)) {
-    return "cannot write " + options_.certificate_file;
+    return unavailable("cannot write " + options_.certificate_file);
   }
   if (Status updated = updateCaBundle(certificates->ca.certificate); !updated.ok()) {
-    return updated.message();
+    return updated;
   }
   ready_ = true;
-  return {};
+  return okStatus();
 }
 
 Result<WebhookCertificates> SelfSignedCertificates::sharedCertificates() {
@@ -182,28 +184,27 @@ Status SelfSignedCertificates::updateCaBundle(const std::string& ca_certificate)
 }
 
 void SelfSignedCertificates::start() {
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      const std::string error = reconcile();
-      lock.lock();
-      if (!error.empty()) spdlog::error("built-in certificates: {}", error);
-      const auto wait =
-          error.empty() ? std::chrono::duration_cast<std::chrono::seconds>(options_.check_interval)
-                        : std::chrono::seconds(5);
-      wakeup_.wait_for(lock, wait, [this] { return stopping_; });
-    }
-  });
+  thread_ =
+      concurrency::StoppableThread("built-in certificates", [this](const std::stop_token& stop) {
+        do {
+          // Each pass behind the barrier: one failing pass (an API server that answers garbage)
+          // must not end the renewals.
+          Status pass = okStatus();
+          const Status guarded =
+              concurrency::runGuarded("built-in certificates", [&] { pass = reconcile(); });
+          if (!guarded.ok()) pass = guarded;
+          if (!pass.ok()) spdlog::error("built-in certificates: {}", pass.message());
+          const std::chrono::milliseconds wait =
+              pass.ok()
+                  ? std::chrono::duration_cast<std::chrono::milliseconds>(options_.check_interval)
+                  : std::chrono::milliseconds(5000);
+          if (!concurrency::systemClock().sleepFor(stop, wait)) return;
+        } while (true);
+      });
 }
 
 void SelfSignedCertificates::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wakeup_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  thread_.stop();
 }
 
 }  // namespace irsa::certs

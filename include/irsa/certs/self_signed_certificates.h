@@ -2,13 +2,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 
 #include "irsa/certs/generate.h"
+#include "irsa/concurrency/stoppable_thread.h"
 #include "irsa/kube/api_client.h"
 #include "irsa/status/result.h"
 #include "irsa/status/status.h"
@@ -37,8 +35,8 @@ class SelfSignedCertificates {
   SelfSignedCertificates(kube::ApiClient& client, SelfSignedOptions options);
   ~SelfSignedCertificates();
 
-  // One pass: Secret -> files -> caBundle. Empty string on success, else why not.
-  std::string reconcile();
+  // One pass: Secret -> files -> caBundle.
+  Status reconcile();
   // reconcile() now, then every check_interval (retrying sooner after failures).
   void start();
   void stop();
@@ -57,10 +55,7 @@ class SelfSignedCertificates {
   kube::ApiClient& client_;
   const SelfSignedOptions options_;
   std::atomic<bool> ready_{false};
-  std::mutex mutex_;                // guards stopping_
-  std::condition_variable wakeup_;  // waits under mutex_ for stopping_
-  bool stopping_ = false;           // guarded by mutex_
-  std::thread thread_;
+  concurrency::StoppableThread thread_;  // last: stops before the members it uses go away
 };
 
 }  // namespace irsa::certs

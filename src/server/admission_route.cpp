@@ -75,7 +75,8 @@ AdmissionStage admissionEndpoint(const admission::ReviewHandler& handler) {
 
 AdmissionStage withExceptionBarrier(AdmissionStage next, std::atomic<std::uint64_t>& exceptions) {
   return [next = std::move(next), &exceptions](const HttpRequest& request) {
-    const char* what = "an exception that is not a std::exception";
+    // A copy: the exception object, and the text what() points into, ends with its handler.
+    std::string what = "an exception that is not a std::exception";
     try {
       return next(request);
     } catch (const std::exception& error) {

@@ -72,6 +72,21 @@ run_watched() {
   fi
 }
 
+# `kubectl rollout status` returns once the new replicas are Ready, while the old ones are
+# still draining: they keep answering /mutate for --shutdown-drain-delay, and kube-proxy
+# may route to them until its next sync. A scenario that needs the new settings waits
+# until no old Pod is left (bounded).
+wait_old_replicas_gone() {
+  local ns="$1" selector="$2" deadline=$((SECONDS + 120)) left
+  while ((SECONDS < deadline)); do
+    left="$(kubectl get pods -n "$ns" -l "$selector" -o json |
+      jq -r '[.items[] | select(.metadata.deletionTimestamp != null)] | length')"
+    [[ "$left" == 0 ]] && return 0
+    sleep 1
+  done
+  echo "FATAL old webhook Pods were still terminating after 120 s"; dump_webhook "$ns"; return 1
+}
+
 # The fenced shell block that follows `<!-- suite: NAME -->` in the README: the suite
 # runs the operator instructions themselves, so they cannot drift from what is tested.
 readme_block() {

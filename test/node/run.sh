@@ -81,6 +81,7 @@ scenario_web_identity
 scenario_sidecars
 scenario_rolling_restart
 run_watched pod-identity-upgrade "$WEBHOOK_NS" app.kubernetes.io/name=irsa-webhook "$(readme_block pod-identity)" || exit 1
+wait_old_replicas_gone "$WEBHOOK_NS" app.kubernetes.io/name=irsa-webhook || exit 1
 scenario_pod_identity
 
 phase "plain manifests (deploy/irsa-webhook.yaml) on a fresh namespace"

@@ -24,8 +24,9 @@ Resolution IdentityResolver::resolve(const std::string& namespace_name,
     mapping = role_mappings_->find(namespace_name, service_account);
   }
   if (mapping) {
-    facts.config_map = mutate::ConfigMapRole{mapping->role_arn, mapping->audience,
-                                             mapping->use_regional_sts, mapping->token_expiration};
+    facts.config_map =
+        mutate::ConfigMapRole{mapping->role_arn, mapping->audience, mapping->use_regional_sts,
+                              mapping->token_expiration, mapping->any_namespace};
   }
   facts.in_pod_identity_file =
       pod_identities_ != nullptr && pod_identities_->contains(namespace_name, service_account);

@@ -90,7 +90,11 @@ std::optional<RoleMapping> RoleMappingStore::find(const std::string& namespace_n
   if (auto it = mappings->find(namespace_name + "/" + service_account); it != mappings->end()) {
     return it->second;
   }
-  if (auto it = mappings->find("*/" + service_account); it != mappings->end()) return it->second;
+  if (auto it = mappings->find("*/" + service_account); it != mappings->end()) {
+    RoleMapping mapping = it->second;
+    mapping.any_namespace = true;
+    return mapping;
+  }
   return std::nullopt;
 }
 

@@ -14,6 +14,8 @@
 #include "irsa/govalues/go_values.h"
 #include "irsa/mutate/annotations.h"
 #include "irsa/mutate/json_pointer.h"
+#include "irsa/mutate/paths.h"
+#include "token_expiration.h"
 
 namespace irsa::mutate {
 namespace {
@@ -22,10 +24,6 @@ using nlohmann::json;
 
 constexpr std::string_view kWebIdentityVolumeName = "aws-iam-token";
 constexpr std::string_view kWebIdentityTokenFile = "token";
-// Pod Identity tokens default to 24 h; those are spread over the last 2 h of that so that
-// the tokens of a large rollout do not all expire in the same second.
-constexpr std::int64_t kPodIdentityDefaultExpiration = 86400;
-constexpr std::int64_t kPodIdentityJitterLow = 79200;
 
 // --- Reading the Pod defensively: a wrong type is treated as absent. ----------------------
 
@@ -97,18 +95,6 @@ PodView viewPod(const json& pod, const MutationOptions& options) {
   return view;
 }
 
-// --- Rule: token expiration precedence (docs/behaviour.md §1, "Pod annotations" and "Precedence").
-// ------ Pod annotation > ServiceAccount (or ConfigMap) > default; never below 600 s. An
-// unparseable Pod annotation is ignored rather than failing the Pod.
-std::int64_t tokenExpiration(const PodView& pod, const Identity& identity, std::int64_t fallback) {
-  if (pod.token_expiration != nullptr) {
-    if (const auto parsed = govalues::parseInt64(*pod.token_expiration))
-      return clampTokenExpiration(*parsed);
-  }
-  if (identity.token_expiration) return clampTokenExpiration(*identity.token_expiration);
-  return clampTokenExpiration(fallback);
-}
-
 // --- Rule: skip-containers (docs/behaviour.md §1, "Pod annotations").
 // -----------------------------------
 std::vector<std::string> skippedContainers(const PodView& pod) {
@@ -116,13 +102,16 @@ std::vector<std::string> skippedContainers(const PodView& pod) {
   return govalues::parseCsvRecord(*pod.skip_containers).value_or(std::vector<std::string>{});
 }
 
-// --- Rule: Windows token path (docs/behaviour.md §2.3).
-std::string windowsPath(const std::string& path) {
-  std::string converted = "C:" + path;
-  for (char& c : converted) {
+// --- Rule: the token file, Windows too, in both modes (docs/behaviour.md §2.3).
+std::string tokenFilePath(const PodView& pod, std::string_view mount_path,
+                          std::string_view token_path) {
+  std::string path = joinPath(mount_path, token_path);
+  if (!pod.windows) return path;
+  path.insert(0, "C:");
+  for (char& c : path) {
     if (c == '/') c = '\\';
   }
-  return converted;
+  return path;
 }
 
 // What every container should receive, computed once per Pod.
@@ -245,7 +234,8 @@ void planVolume(const json* volumes, const std::string& volume_name, const std::
   if (volumes != nullptr && !volumes->is_array() && !volumes->is_null()) return;
   if (hasNamedEntry(volumes, volume_name)) return;
   json token = json::object();
-  put(token, "audience", audience);
+  // No audience means the API server's own (its issuer); the Go webhook leaves the field out.
+  if (!audience.empty()) put(token, "audience", audience);
   put(token, "expirationSeconds", expiration);
   put(token, "path", token_path);
   json source = json::object();
@@ -255,10 +245,11 @@ void planVolume(const json* volumes, const std::string& volume_name, const std::
   json volume = json::object();
   put(volume, "name", volume_name);
   put(volume, "projected", std::move(projected));
+  // First in the list, as the Go webhook puts it (docs/behaviour.md §2.1).
   if (volumes == nullptr || volumes->is_null()) {
     addOperation(patch, "/spec/volumes", arrayOf(std::move(volume)));
   } else {
-    addOperation(patch, "/spec/volumes/-", std::move(volume));
+    addOperation(patch, "/spec/volumes/0", std::move(volume));
   }
 }
 
@@ -350,14 +341,9 @@ struct ModePlan {
   std::string token_path;
 };
 
-// Spec 4: EKS Pod Identity. Expiration exactly at the 24 h default is jittered.
-ModePlan podIdentityPlan(const PodView& pod, const Identity& identity,
-                         const MutationOptions& options, const RandomInt& random_int) {
+// docs/behaviour.md §4: EKS Pod Identity. The expiration is chosen by the caller.
+ModePlan podIdentityPlan(const PodView& pod, const MutationOptions& options) {
   ModePlan plan;
-  plan.expiration = tokenExpiration(pod, identity, kPodIdentityDefaultExpiration);
-  if (plan.expiration == kPodIdentityDefaultExpiration && random_int) {
-    plan.expiration = random_int(kPodIdentityJitterLow, kPodIdentityDefaultExpiration);
-  }
   plan.audience = options.container_credentials_audience;
   plan.token_path = options.container_credentials_token_path;
   ContainerPlan& container = plan.container;
@@ -366,15 +352,14 @@ ModePlan podIdentityPlan(const PodView& pod, const Identity& identity,
   container.credential_name_1 = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
   container.credential_value_1 = options.container_credentials_full_uri;
   container.credential_name_2 = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE";
-  container.credential_value_2 = container.mount_path + "/" + plan.token_path;
+  container.credential_value_2 = tokenFilePath(pod, container.mount_path, plan.token_path);
   return plan;
 }
 
-// Spec 2: web identity (IRSA).
+// docs/behaviour.md §2: web identity (IRSA). The expiration is chosen by the caller.
 ModePlan webIdentityPlan(const PodView& pod, const Identity& identity,
                          const MutationOptions& options) {
   ModePlan plan;
-  plan.expiration = tokenExpiration(pod, identity, options.default_token_expiration);
   plan.audience = identity.audience;
   plan.token_path = std::string(kWebIdentityTokenFile);
   ContainerPlan& container = plan.container;
@@ -383,8 +368,7 @@ ModePlan webIdentityPlan(const PodView& pod, const Identity& identity,
   container.credential_name_1 = "AWS_ROLE_ARN";
   container.credential_value_1 = identity.role_arn;
   container.credential_name_2 = "AWS_WEB_IDENTITY_TOKEN_FILE";
-  const std::string token_file = container.mount_path + "/" + plan.token_path;
-  container.credential_value_2 = pod.windows ? windowsPath(token_file) : token_file;
+  container.credential_value_2 = tokenFilePath(pod, container.mount_path, plan.token_path);
   return plan;
 }
 
@@ -413,8 +397,12 @@ MutationResult buildPatch(const json& pod, const Identity& identity, const Mutat
   if (view.spec == nullptr) return result;
 
   const bool pod_identity = identity.mode == IdentityMode::kPodIdentity;
-  ModePlan plan = pod_identity ? podIdentityPlan(view, identity, options, random_int)
-                               : webIdentityPlan(view, identity, options);
+  ModePlan plan =
+      pod_identity ? podIdentityPlan(view, options) : webIdentityPlan(view, identity, options);
+  std::vector<std::string> expiration_warnings;
+  plan.expiration = chooseTokenExpiration({view.token_expiration, identity.token_expiration,
+                                           options.default_token_expiration, pod_identity},
+                                          random_int, expiration_warnings);
   plan.container.regional_sts = identity.regional_sts;
   plan.container.region = &options.aws_default_region;
 
@@ -426,7 +414,14 @@ MutationResult buildPatch(const json& pod, const Identity& identity, const Mutat
   planContainers(view.init_containers, "initContainers", skip, plan.container, patch);
   planContainers(view.containers, "containers", skip, plan.container, patch);
 
-  if (!patch.empty()) reportPatch(identity, result);
+  if (!patch.empty()) {
+    reportPatch(identity, result);
+    // Only a volume this patch adds has the lowered lifetime to warn about.
+    if (!hasNamedEntry(view.volumes, plan.container.volume_name)) {
+      for (std::string& warning : expiration_warnings)
+        result.warnings.push_back(std::move(warning));
+    }
+  }
   return result;
 }
 

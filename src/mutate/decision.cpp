@@ -39,26 +39,77 @@ std::string composeRoleArn(std::string_view role, const IdentityOptions& options
          ":iam::" + options.compose_role_arn->account_id + ":role/" + std::string(role);
 }
 
-// Regional STS: SA annotation (a valid Go ParseBool spelling) > ConfigMap > flag.
-bool regionalSts(const std::string* annotation_value, const ConfigMapRole* mapping,
-                 const IdentityOptions& options) {
-  if (annotation_value != nullptr) {
-    if (const auto parsed = govalues::parseBool(*annotation_value)) return *parsed;
-  }
-  return (mapping != nullptr && mapping->use_regional_sts) || options.default_regional_sts;
+// A ServiceAccount's boolean annotation: a valid Go ParseBool spelling, else the flag.
+bool boolAnnotation(const std::string* value, bool flag) {
+  if (value == nullptr) return flag;
+  return govalues::parseBool(*value).value_or(flag);
 }
 
-// Expiration: SA annotation (Go ParseInt, as the Pod's, docs/behaviour.md §1.2) > ConfigMap
-// (non-zero) > the flag, which the patch rules apply; always at least 600 s.
-std::optional<std::int64_t> tokenExpiration(const std::string* annotation_value,
-                                            const ConfigMapRole* mapping) {
-  if (annotation_value != nullptr) {
-    if (const auto parsed = govalues::parseInt64(*annotation_value))
-      return clampTokenExpiration(*parsed);
+// A ServiceAccount's token-expiration (Go ParseInt, as the Pod's, docs/behaviour.md §1.2),
+// raised to 600 s; invalid or absent: not set, so the flag applies.
+std::optional<std::int64_t> expirationAnnotation(const std::string* value) {
+  if (value == nullptr) return std::nullopt;
+  const std::optional<std::int64_t> parsed = govalues::parseInt64(*value);
+  if (!parsed) return std::nullopt;
+  return clampTokenExpiration(*parsed);
+}
+
+// A ConfigMap TokenExpiration: 0 means the flag; anything else is raised to 600 s.
+std::optional<std::int64_t> mappedExpiration(const ConfigMapRole& mapping) {
+  if (mapping.token_expiration == 0) return std::nullopt;
+  return clampTokenExpiration(mapping.token_expiration);
+}
+
+// Web identity from the ServiceAccount's own role: every field from its annotations, each
+// else the flag. A present audience annotation counts even when empty (docs/behaviour.md §1.2).
+Identity fromServiceAccount(const Annotations& annotations, const std::string& role,
+                            const IdentityOptions& options) {
+  const std::string& prefix = options.annotation_prefix;
+  Identity identity;
+  identity.role_arn = composeRoleArn(role, options);
+  const std::string* audience = annotation(&annotations, prefix, kAudienceAnnotation);
+  identity.audience = audience != nullptr ? *audience : options.default_audience;
+  identity.regional_sts =
+      boolAnnotation(annotation(&annotations, prefix, kStsRegionalEndpointsAnnotation),
+                     options.default_regional_sts);
+  identity.token_expiration =
+      expirationAnnotation(annotation(&annotations, prefix, kTokenExpirationAnnotation));
+  return identity;
+}
+
+// Web identity from a ConfigMap entry, as written: no flag fills an empty Audience or a
+// missing UseRegionalSTS (docs/behaviour.md §3).
+Identity fromConfigMap(const ConfigMapRole& mapping, const IdentityOptions& options) {
+  Identity identity;
+  identity.role_arn = composeRoleArn(mapping.role_arn, options);
+  identity.audience = std::string(mapping.audience);
+  identity.regional_sts = mapping.use_regional_sts;
+  identity.token_expiration = mappedExpiration(mapping);
+  return identity;
+}
+
+// Pod Identity's expiration and regional STS (docs/behaviour.md §4): a known ServiceAccount's
+// annotations (else the flags); without one, the exact-namespace ConfigMap entry; else
+// 24 h and no regional STS.
+Identity podIdentity(const IdentityFacts& facts, const IdentityOptions& options) {
+  // With no ServiceAccount and no entry, the Go webhook's 24 h, whatever --token-expiration says.
+  constexpr std::int64_t kPodIdentityUnknownAccountExpiration = 86400;
+  Identity identity;
+  identity.mode = IdentityMode::kPodIdentity;
+  if (const Annotations* annotations = facts.service_account_annotations) {
+    const std::string& prefix = options.annotation_prefix;
+    identity.regional_sts =
+        boolAnnotation(annotation(annotations, prefix, kStsRegionalEndpointsAnnotation),
+                       options.default_regional_sts);
+    identity.token_expiration =
+        expirationAnnotation(annotation(annotations, prefix, kTokenExpirationAnnotation));
+  } else if (facts.config_map && !facts.config_map->any_namespace) {
+    identity.regional_sts = facts.config_map->use_regional_sts;
+    identity.token_expiration = mappedExpiration(*facts.config_map);
+  } else {
+    identity.token_expiration = kPodIdentityUnknownAccountExpiration;
   }
-  if (mapping != nullptr && mapping->token_expiration != 0)
-    return clampTokenExpiration(mapping->token_expiration);
-  return std::nullopt;
+  return identity;
 }
 
 }  // namespace
@@ -92,46 +143,21 @@ bool consultsConfigMap(const Annotations* service_account_annotations,
 
 Resolution resolveIdentity(const IdentityFacts& facts, const IdentityOptions& options) {
   const Annotations* annotations = facts.service_account_annotations;
-  const std::string& prefix = options.annotation_prefix;
   Resolution resolution;
   resolution.service_account_found = annotations != nullptr;
-  // The ConfigMap has a say only when the SA names no role itself; then every field of the
-  // entry applies (docs/behaviour.md §3).
-  const ConfigMapRole* mapping =
-      facts.config_map && consultsConfigMap(annotations, options) ? &*facts.config_map : nullptr;
-
-  Identity identity;
-  identity.regional_sts = regionalSts(
-      annotation(annotations, prefix, kStsRegionalEndpointsAnnotation), mapping, options);
-  identity.token_expiration =
-      tokenExpiration(annotation(annotations, prefix, kTokenExpirationAnnotation), mapping);
-
   // Pod Identity wins over any role (docs/behaviour.md §4).
   if (facts.in_pod_identity_file) {
-    identity.mode = IdentityMode::kPodIdentity;
-    resolution.identity = std::move(identity);
+    resolution.identity = podIdentity(facts, options);
     return resolution;
   }
-
-  const std::string* role = annotation(annotations, prefix, kRoleArnAnnotation);
+  // The whole identity comes from one source (docs/behaviour.md §3): the ServiceAccount's
+  // own role, else the ConfigMap entry; fields are never mixed between them.
+  const std::string* role = annotation(annotations, options.annotation_prefix, kRoleArnAnnotation);
   if (role != nullptr && !role->empty()) {
-    identity.role_arn = composeRoleArn(*role, options);
-  } else if (mapping != nullptr && !mapping->role_arn.empty()) {
-    identity.role_arn = composeRoleArn(mapping->role_arn, options);
-  } else {
-    return resolution;
+    resolution.identity = fromServiceAccount(*annotations, *role, options);
+  } else if (facts.config_map && !facts.config_map->role_arn.empty()) {
+    resolution.identity = fromConfigMap(*facts.config_map, options);
   }
-  identity.mode = IdentityMode::kWebIdentity;
-  // Audience: SA annotation (non-empty) > ConfigMap (non-empty) > flag.
-  const std::string* audience = annotation(annotations, prefix, kAudienceAnnotation);
-  if (audience != nullptr && !audience->empty()) {
-    identity.audience = *audience;
-  } else if (mapping != nullptr && !mapping->audience.empty()) {
-    identity.audience = std::string(mapping->audience);
-  } else {
-    identity.audience = options.default_audience;
-  }
-  resolution.identity = std::move(identity);
   return resolution;
 }
 

@@ -176,6 +176,10 @@ TEST(IdentityResolver, ConfigMapPrecedence) {
   EXPECT_EQ(resolver.resolve("team", "annotated").identity->role_arn,
             "arn:aws:iam::111122223333:role/annotated");
 
+  // Pod Identity reads only an exact-namespace entry (docs/behaviour.md §4).
+  EXPECT_FALSE(mappings.find("team", "plain")->any_namespace);
+  EXPECT_TRUE(mappings.find("other", "plain")->any_namespace);
+
   mappings.replace({});
   EXPECT_FALSE(resolver.resolve("team", "plain").identity) << "removed keys stop matching";
 }

@@ -174,7 +174,7 @@ TEST(BadShape, NonStringAnnotationsAreIgnored) {
   Identity identity = identityFor(IdentityMode::kWebIdentity);
   identity.token_expiration = 5000;
   const json mutated = pod.patch(buildPatch(pod, identity, MutationOptions{}, kLow).patch);
-  EXPECT_EQ(mutated["spec"]["volumes"][1]["projected"]["sources"][0]["serviceAccountToken"]
+  EXPECT_EQ(mutated["spec"]["volumes"][0]["projected"]["sources"][0]["serviceAccountToken"]
                    ["expirationSeconds"],
             5000);
   EXPECT_TRUE(mutated["spec"]["containers"][0]["volumeMounts"].size() == 2u);
@@ -198,10 +198,12 @@ TEST(BadShape, HugeAndExtremeExpirationsDoNotOverflow) {
       MutationResult result;
       ASSERT_NO_THROW(result = buildPatch(pod, identityFor(mode), MutationOptions{}, kLow)) << text;
       const json mutated = pod.patch(result.patch);
+      // The token volume is inserted first (docs/behaviour.md §2.1).
       const json& seconds =
           mutated["spec"]["volumes"]
-              .back()["projected"]["sources"][0]["serviceAccountToken"]["expirationSeconds"];
+              .front()["projected"]["sources"][0]["serviceAccountToken"]["expirationSeconds"];
       EXPECT_GE(seconds.get<std::int64_t>(), 600) << text;
+      EXPECT_LE(seconds.get<std::int64_t>(), kMaxTokenExpirationSeconds) << text;
     }
   }
 }

@@ -52,6 +52,94 @@ TEST(IsValidRoleArn, FollowsTheIamPattern) {
   EXPECT_FALSE(isValidRoleArn("arn:aws:iam::111122223333:role/a b"));
 }
 
+// --- Token file, audience and lifetime limits (docs/behaviour.md §1.2, §2.1, §2.3) --------
+
+json windowsPod() {
+  return json::parse(
+      R"({"metadata":{"name":"p"},"spec":{"nodeSelector":{"kubernetes.io/os":"windows"},)"
+      R"("containers":[{"name":"app"}]}})");
+}
+
+std::string envValue(const json& pod, std::string_view name) {
+  for (const json& variable : pod["spec"]["containers"][0]["env"]) {
+    if (variable["name"] == name) return variable["value"].get<std::string>();
+  }
+  return "<absent>";
+}
+
+const json& tokenProjection(const json& pod) {
+  return pod["spec"]["volumes"][0]["projected"]["sources"][0]["serviceAccountToken"];
+}
+
+// Bug: Pod Identity kept the Linux path on Windows nodes (test written before the fix).
+TEST(TokenFile, WindowsPathInBothModes) {
+  Identity pod_identity;
+  pod_identity.mode = IdentityMode::kPodIdentity;
+  const json pod = windowsPod();
+  EXPECT_EQ(
+      envValue(pod.patch(buildPatch(pod, pod_identity, {}, kMaxRandom).patch),
+               "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"),
+      "C:\\var\\run\\secrets\\pods.eks.amazonaws.com\\serviceaccount\\eks-pod-identity-token");
+  EXPECT_EQ(envValue(pod.patch(buildPatch(pod, webIdentity(), {}, kMaxRandom).patch),
+                     "AWS_WEB_IDENTITY_TOKEN_FILE"),
+            "C:\\var\\run\\secrets\\eks.amazonaws.com\\serviceaccount\\token");
+}
+
+// Bug: a mount path ending in '/' gave ".../serviceaccount//token" (test written before the
+// fix). The mountPath itself stays as given, as in the Go webhook.
+TEST(TokenFile, JoinedLikeGoFilepathJoin) {
+  MutationOptions options;
+  options.token_mount_path = "/var/run/secrets/irsa/";
+  const json mutated =
+      simplePod().patch(buildPatch(simplePod(), webIdentity(), options, kMaxRandom).patch);
+  EXPECT_EQ(envValue(mutated, "AWS_WEB_IDENTITY_TOKEN_FILE"), "/var/run/secrets/irsa/token");
+  EXPECT_EQ(mutated["spec"]["containers"][0]["volumeMounts"][0]["mountPath"],
+            "/var/run/secrets/irsa/");
+}
+
+// Bug: an empty audience was replaced by the flag's; the Go webhook leaves the field out
+// (the API server's own audience then applies). Test written before the fix.
+TEST(TokenVolume, EmptyAudienceIsLeftOut) {
+  Identity identity = webIdentity();
+  identity.audience.clear();
+  const json mutated = simplePod().patch(buildPatch(simplePod(), identity, {}, kMaxRandom).patch);
+  EXPECT_FALSE(tokenProjection(mutated).contains("audience")) << mutated.dump();
+}
+
+// Issue: a lifetime above kube-apiserver's maximum (2^32 s) made it refuse every Pod of the
+// ServiceAccount. It is lowered to the maximum, with a warning (test written before the fix).
+TEST(TokenExpiration, LoweredToTheApiServerMaximumWithAWarning) {
+  const auto run = [](std::optional<std::int64_t> service_account, const char* pod_annotation,
+                      std::int64_t flag) {
+    Identity identity = webIdentity();
+    identity.token_expiration = service_account;
+    json pod = simplePod();
+    if (pod_annotation != nullptr)
+      pod["metadata"]["annotations"]["eks.amazonaws.com/token-expiration"] = pod_annotation;
+    MutationOptions options;
+    options.default_token_expiration = flag;
+    return std::make_pair(pod, buildPatch(pod, identity, options, kMaxRandom));
+  };
+  const std::int64_t kMax = std::int64_t{1} << 32;
+  for (const auto& [pod, result] :
+       {run(INT64_MAX, nullptr, 86400), run(std::nullopt, "9223372036854775807", 86400),
+        run(std::nullopt, nullptr, kMax + 1)}) {
+    const json mutated = pod.patch(result.patch);
+    EXPECT_EQ(tokenProjection(mutated)["expirationSeconds"], kMax);
+    ASSERT_EQ(result.warnings.size(), 1u);
+    EXPECT_NE(result.warnings[0].find("above the API server's maximum"), std::string::npos);
+    EXPECT_TRUE(buildPatch(mutated, webIdentity(), {}, kMaxRandom).warnings.empty())
+        << "a Pod that already has its volume gets no warning";
+  }
+  const auto [pod, at_max] = run(kMax, nullptr, 86400);
+  EXPECT_EQ(tokenProjection(pod.patch(at_max.patch))["expirationSeconds"], kMax);
+  EXPECT_TRUE(at_max.warnings.empty());
+  const auto [low_pod, low] = run(5, nullptr, 86400);
+  EXPECT_EQ(tokenProjection(low_pod.patch(low.patch))["expirationSeconds"], 600)
+      << "the 600 s minimum stays, silently";
+  EXPECT_TRUE(low.warnings.empty());
+}
+
 // --- Patch shape (docs/behaviour.md §2.4)
 // -------------------------------------------------------------------
 
@@ -73,7 +161,7 @@ TEST(PatchShape, ExistingArraysGetOneAddPerItem) {
   const MutationResult result = buildPatch(pod, webIdentity(), {}, kMaxRandom);
   std::vector<std::string> paths;
   for (const json& op : result.patch) paths.push_back(op["path"]);
-  EXPECT_EQ(paths, (std::vector<std::string>{"/spec/volumes/-", "/spec/containers/0/env/-",
+  EXPECT_EQ(paths, (std::vector<std::string>{"/spec/volumes/0", "/spec/containers/0/env/-",
                                              "/spec/containers/0/env/-",
                                              "/spec/containers/0/volumeMounts/-"}));
 }

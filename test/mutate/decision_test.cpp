@@ -112,31 +112,45 @@ TEST(ResolveIdentity, PodIdentityThenRoleArnThenConfigMapEachSettingSaOverConfig
                   {"token-expiration", "60"}}),
        std::nullopt, false, true, web(kRole, "aud", true, 600)},
       {"invalid SA values fall back",
-       annotated({{"role-arn", kRole},
-                  {"audience", ""},
-                  {"sts-regional-endpoints", "yes"},
-                  {"token-expiration", "+-5"}}),
+       annotated(
+           {{"role-arn", kRole}, {"sts-regional-endpoints", "yes"}, {"token-expiration", "+-5"}}),
        std::nullopt, false, true, web(kRole, "sts.amazonaws.com")},
+      // Bug: an empty audience annotation gave the flag's audience; the Go webhook takes it
+      // as written and the token then names no audience (test written before the fix).
+      {"empty audience annotation stays empty", annotated({{"role-arn", kRole}, {"audience", ""}}),
+       std::nullopt, false, true, web(kRole, "")},
       {"SA role: ConfigMap ignored entirely", annotated({{"role-arn", kRole}}), mapped, false, true,
        web(kRole, "sts.amazonaws.com")},
       {"ConfigMap for an SA without role", annotated({}), mapped, false, true,
        web(kMappedRole, "cm-aud", true, 7200)},
       {"ConfigMap without SA", std::nullopt, mapped, false, false,
        web(kMappedRole, "cm-aud", true, 7200)},
-      {"SA settings beat ConfigMap",
+      // Bug: fields were mixed per field (SA annotation > ConfigMap > flag); the Go webhook
+      // takes a ConfigMap identity whole (test written before the fix).
+      {"ConfigMap entry whole: SA settings without a role do not mix in",
        annotated(
            {{"audience", "aud"}, {"token-expiration", "900"}, {"sts-regional-endpoints", "false"}}),
-       mapped, false, true, web(kMappedRole, "aud", false, 900)},
-      {"ConfigMap zero expiration and empty audience: flags", annotated({}),
-       ConfigMapRole{kMappedRole, "", false, 0}, false, true,
-       web(kMappedRole, "sts.amazonaws.com")},
+       mapped, false, true, web(kMappedRole, "cm-aud", true, 7200)},
+      {"ConfigMap zero expiration: the flag; empty audience stays empty", annotated({}),
+       ConfigMapRole{kMappedRole, "", false, 0}, false, true, web(kMappedRole, "")},
       {"ConfigMap without role", annotated({}), ConfigMapRole{"", "x", true, 0}, false, true,
        std::nullopt},
       {"Pod Identity beats role", annotated({{"role-arn", kRole}, {"token-expiration", "3600"}}),
        std::nullopt, true, true, podIdentity(false, 3600)},
-      {"Pod Identity without SA", std::nullopt, std::nullopt, true, false, podIdentity()},
-      {"Pod Identity with ConfigMap settings", annotated({}), mapped, true, true,
+      // Bug: Pod Identity ignored --token-expiration; like the Go webhook's
+      // GetCommonConfigurations it now reads a known SA (else the flag), else the exact
+      // ConfigMap entry, else 24 h (tests written before the fix).
+      {"Pod Identity without SA: 24 h", std::nullopt, std::nullopt, true, false,
+       podIdentity(false, 86400)},
+      {"Pod Identity with a known SA: its annotations, else the flags", annotated({}), mapped, true,
+       true, podIdentity(false, std::nullopt)},
+      {"Pod Identity, no SA, exact ConfigMap entry", std::nullopt, mapped, true, false,
        podIdentity(true, 7200)},
+      {"Pod Identity, no SA, ConfigMap entry of zero expiration: the flag", std::nullopt,
+       ConfigMapRole{"", "", false, 0}, true, false, podIdentity(false, std::nullopt)},
+      {"Pod Identity, no SA, \"*\" ConfigMap entry does not count", std::nullopt,
+       ConfigMapRole{kMappedRole, "cm-aud", true, 7200, true}, true, false,
+       podIdentity(false, 86400)},
   };
   for (const IdentityCase& c : cases) {
     SCOPED_TRACE(c.name);
@@ -172,6 +186,41 @@ TEST(ResolveIdentity, FlagsAndComposedRoleArns) {
   EXPECT_TRUE(composed.identity->regional_sts);
   facts.service_account_annotations = &full;
   EXPECT_EQ(resolveIdentity(facts, options).identity->role_arn, kRole) << "full ARNs stay";
+  // Deliberate (docs/migration.md): a bare ConfigMap RoleARN is completed too, and a
+  // ConfigMap lifetime below 600 s is raised like an annotation's.
+  facts.service_account_annotations = nullptr;
+  facts.config_map = ConfigMapRole{"bare", "", false, 60};
+  const Resolution mapped = resolveIdentity(facts, options);
+  ASSERT_TRUE(mapped.identity);
+  EXPECT_EQ(mapped.identity->role_arn, "arn:aws-cn:iam::123456789012:role/bare");
+  EXPECT_EQ(mapped.identity->token_expiration, 600);
+}
+
+// The flags fill in what a ServiceAccount with a role leaves out, never a ConfigMap entry
+// (docs/behaviour.md §3), and never Pod Identity without a known ServiceAccount (§4).
+TEST(ResolveIdentity, FlagsApplyToServiceAccountsOnly) {
+  IdentityOptions options;
+  options.default_audience = "flag-aud";
+  options.default_regional_sts = true;
+  IdentityFacts facts;
+  facts.config_map = ConfigMapRole{kMappedRole, "", false, 0};
+  const Resolution mapped = resolveIdentity(facts, options);
+  ASSERT_TRUE(mapped.identity);
+  EXPECT_EQ(mapped.identity->audience, "");
+  EXPECT_FALSE(mapped.identity->regional_sts);
+
+  const Annotations role_only = annotated({{"role-arn", kRole}});
+  facts.service_account_annotations = &role_only;
+  const Resolution annotated_sa = resolveIdentity(facts, options);
+  ASSERT_TRUE(annotated_sa.identity);
+  EXPECT_EQ(annotated_sa.identity->audience, "flag-aud");
+  EXPECT_TRUE(annotated_sa.identity->regional_sts);
+
+  facts.in_pod_identity_file = true;
+  EXPECT_TRUE(resolveIdentity(facts, options).identity->regional_sts) << "known SA: the flag";
+  facts.service_account_annotations = nullptr;
+  facts.config_map.reset();
+  EXPECT_FALSE(resolveIdentity(facts, options).identity->regional_sts) << "unknown SA: false";
 }
 
 TEST(ConsultsConfigMap, OnlyWhenTheServiceAccountNamesNoRole) {

@@ -14,9 +14,10 @@ namespace irsa::identity {
 // One entry of the pod-identity-webhook ConfigMap (docs/behaviour.md §3).
 struct RoleMapping {
   std::string role_arn;
-  std::string audience;  // empty: the flag default
+  std::string audience;  // as written: empty means no audience (docs/behaviour.md §3)
   bool use_regional_sts = false;
   std::int64_t token_expiration = 0;  // 0: the flag default
+  bool any_namespace = false;         // set by RoleMappingStore::find: matched "*/<name>"
 };
 
 // Keyed "namespace/serviceaccount"; namespace "*" matches every namespace.
@@ -31,7 +32,7 @@ Result<RoleMappings> parseRoleMappings(const std::string& config_json);
 class RoleMappingStore {
  public:
   void replace(RoleMappings mappings) EXCLUDES(mutex_);
-  // Exact namespace first, then "*".
+  // Exact namespace first, then "*" (the result says which).
   std::optional<RoleMapping> find(const std::string& namespace_name,
                                   const std::string& service_account) const EXCLUDES(mutex_);
   std::size_t size() const EXCLUDES(mutex_);

@@ -47,9 +47,10 @@ struct IdentityOptions {
 // the caller's entry.
 struct ConfigMapRole {
   std::string_view role_arn;
-  std::string_view audience;  // empty: the flag default
+  std::string_view audience;  // as written: empty stays empty (no audience in the token)
   bool use_regional_sts = false;
   std::int64_t token_expiration = 0;  // 0: the flag default
+  bool any_namespace = false;         // matched through the "*" namespace
 };
 
 using Annotations = std::map<std::string, std::string>;
@@ -72,8 +73,9 @@ bool consultsConfigMap(const Annotations* service_account_annotations,
                        const IdentityOptions& options);
 
 // Rule: identity precedence (docs/behaviour.md §1 "Precedence", §3, §4): Pod Identity file >
-// SA role-arn > ConfigMap (exact namespace, then "*"); each setting SA annotation >
-// ConfigMap > flag.
+// SA role-arn > ConfigMap (exact namespace, then "*"). A web identity takes every field from
+// the one source its role came from; Pod Identity takes expiration and regional STS from a
+// known ServiceAccount, else the exact-namespace ConfigMap entry, else 24 h.
 Resolution resolveIdentity(const IdentityFacts& facts, const IdentityOptions& options);
 
 }  // namespace irsa::mutate

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "irsa/app/identity_lookup.h"
 #include "irsa/app/options_from_config.h"
 
 namespace irsa::app {
@@ -15,15 +16,17 @@ std::int64_t randomBetween(std::int64_t low, std::int64_t high) {
 
 }  // namespace
 
+admission::IdentityLookup identityLookup(const identity::IdentityResolver& resolver) {
+  return [&resolver](const std::string& ns, const std::string& sa) {
+    const identity::Resolution resolution = resolver.resolve(ns, sa);
+    return admission::LookupResult{resolution.identity, resolution.service_account_found};
+  };
+}
+
 std::unique_ptr<admission::ReviewHandler> makeReviewHandler(
     const config::Config& config, const identity::IdentityResolver& resolver) {
-  return std::make_unique<admission::ReviewHandler>(
-      mutationOptions(config),
-      [&resolver](const std::string& ns, const std::string& sa) {
-        const identity::Resolution resolution = resolver.resolve(ns, sa);
-        return admission::LookupResult{resolution.identity, resolution.service_account_found};
-      },
-      &randomBetween);
+  return std::make_unique<admission::ReviewHandler>(mutationOptions(config),
+                                                    identityLookup(resolver), &randomBetween);
 }
 
 }  // namespace irsa::app

@@ -1,11 +1,16 @@
 #include "cli/mutate_command.h"
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <variant>
 
 #include "cli/yaml_to_json.h"
+#include "irsa/admission/review.h"
+#include "irsa/app/identity_lookup.h"
 #include "irsa/app/options_from_config.h"
 #include "irsa/config/config.h"
 #include "irsa/identity/identity_resolver.h"
@@ -13,8 +18,6 @@
 #include "irsa/identity/static_service_accounts.h"
 #include "irsa/kube/api_client.h"
 #include "irsa/kube/client_config.h"
-#include "irsa/mutate/build_patch.h"
-#include "irsa/mutate/decision.h"
 
 namespace irsa::cli {
 namespace {
@@ -169,43 +172,73 @@ std::variant<std::unique_ptr<identity::PodIdentityFile>, Exit> podIdentities(
   return file;
 }
 
-// Resolves the Pod's identity and prints the result; returns the exit code.
+// The Pod as kube-apiserver would send it: a CREATE review in the Pod's namespace (or
+// "default", where kubectl would create a Pod file without one).
+std::string reviewOf(const nlohmann::json& pod) {
+  std::string ns = "default";
+  if (const auto metadata = pod.find("metadata"); metadata != pod.end() && metadata->is_object())
+    ns = metadata->value("namespace", ns);
+  const nlohmann::json review = {
+      {"apiVersion", "admission.k8s.io/v1"},
+      {"kind", "AdmissionReview"},
+      {"request",
+       {{"uid", "irsa-webhook-mutate"},
+        {"kind", {{"group", ""}, {"version", "v1"}, {"kind", "Pod"}}},
+        {"resource", {{"group", ""}, {"version", "v1"}, {"resource", "pods"}}},
+        {"namespace", ns},
+        {"operation", "CREATE"},
+        {"object", pod}}}};
+  return review.dump();
+}
+
+// Decodes, looks up and decides exactly as the server does (admission::ReviewHandler), and
+// prints the result; returns the exit code.
 int mutatePod(const config::Config& c, const Accounts& accounts,
               const identity::PodIdentityFile* pod_identities, const nlohmann::json& pod,
               const std::string& output, std::ostream& out, std::ostream& err) {
-  identity::IdentityResolver resolver(app::resolverOptions(c), *accounts.source, nullptr,
-                                      pod_identities);
-  // The same rule as the server (docs/behaviour.md §2); a Pod file without a namespace is
-  // read as kubectl would apply it, into "default".
-  mutate::PodServiceAccount account = mutate::serviceAccountOf(pod, "");
-  if (account.namespace_name.empty()) account.namespace_name = "default";
-  const std::string& ns = account.namespace_name;
-  const std::string& sa = account.name;
-
-  const identity::Resolution resolution = resolver.resolve(ns, sa);
+  const identity::IdentityResolver resolver(app::resolverOptions(c), *accounts.source, nullptr,
+                                            pod_identities);
+  const mutate::MutationOptions options = app::mutationOptions(c);
+  Result<admission::Request> request =
+      admission::decodeReview(reviewOf(pod), admission::ReviewFormat(options, {}));
+  if (!request.ok()) {
+    err << "irsa-webhook mutate: " << request.status().message() << "\n";
+    return 1;
+  }
+  const std::string& ns = request->service_account.namespace_name;
+  const std::string& sa = request->service_account.name;
+  const admission::LookupResult facts = app::identityLookup(resolver)(ns, sa);
   if (accounts.api != nullptr && !accounts.api->lookupStatus().ok()) {
     err << "irsa-webhook mutate: reading ServiceAccount " << ns << "/" << sa << ": "
         << accounts.api->lookupStatus().message() << "\n";
     return 1;
   }
-  if (!resolution.service_account_found) {
+  if (!facts.service_account_found) {
     err << "note: ServiceAccount " << ns << "/" << sa << " not found\n";
   }
-  mutate::MutationResult result;
-  if (resolution.identity) {
-    // Deterministic output: the jitter takes its upper bound, like an unjittered token.
-    result = mutate::buildPatch(pod, *resolution.identity, app::mutationOptions(c),
-                                [](std::int64_t, std::int64_t high) { return high; });
-  }
+  // Deterministic output: the jitter takes its upper bound, like an unjittered token.
+  const admission::Decision decision = admission::decide(
+      *request, facts, options, [](std::int64_t, std::int64_t high) { return high; });
+  const mutate::MutationResult& result = decision.mutation;
   for (const std::string& warning : result.warnings) err << "Warning: " << warning << "\n";
-  out << (output == "patch" ? result.patch : pod.patch(result.patch)).dump(2) << "\n";
+  const nlohmann::json patch = result.patch.is_array() ? result.patch : nlohmann::json::array();
+  out << (output == "patch" ? patch : pod.patch(patch)).dump(2) << "\n";
   return 0;
+}
+
+// Log lines of the shared code go to stderr: stdout carries only the result.
+void logToStderr() {
+  auto logger = std::make_shared<spdlog::logger>("irsa-webhook mutate",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_pattern("%L %v");
+  spdlog::set_default_logger(std::move(logger));
 }
 
 }  // namespace
 
 int runMutateCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                      std::ostream& err) {
+  logToStderr();
   const Invocation invocation = parseInvocation(args);
   if (invocation.help) {
     out << kUsage;

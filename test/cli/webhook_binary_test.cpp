@@ -230,3 +230,31 @@ TEST(MutateCommand, ReadsTheServiceAccountFromTheClusterViaKubeconfig) {
 
 }  // namespace
 }  // namespace irsa
+
+namespace irsa {
+namespace {
+
+// stdout carries only the result: the shared code's log lines (Pod Identity logs one per
+// matched Pod) go to stderr. Fails before the fix: the default logger wrote to stdout, in
+// front of the Pod.
+TEST(MutateBinary, StdoutIsOnlyThePodEvenWhenTheSharedCodeLogs) {
+  test::TempDir dir;
+  const std::string identities = dir.file("identities.json");
+  test::writeFile(identities,
+                  R"({"identities":[{"namespace":"demo","serviceAccount":"s3-reader"}]})");
+  const std::string command = std::string(IRSA_BINARY) + " mutate --pod " + kExamples +
+                              "/pod.yaml --service-accounts-file " + kExamples +
+                              "/service-accounts.yaml --watch-container-credentials-config " +
+                              identities + " -v=6";
+  std::string out;
+  ASSERT_EQ(test::runCommand({"/bin/sh", "-c", command + " 2>/dev/null"}, &out), 0) << out;
+  const json pod = json::parse(out, nullptr, false);
+  ASSERT_FALSE(pod.is_discarded()) << "stdout is not one JSON document:\n" << out;
+  EXPECT_EQ(pod["metadata"]["labels"]["eks.amazonaws.com/pod-identity"], "enabled");
+  std::string err;
+  ASSERT_EQ(test::runCommand({"/bin/sh", "-c", command + " 2>&1 >/dev/null"}, &err), 0);
+  EXPECT_EQ(err.find("\"apiVersion\""), std::string::npos) << "the Pod is not on stderr";
+}
+
+}  // namespace
+}  // namespace irsa

@@ -122,3 +122,30 @@ TEST(Flags, VersionAndHelp) {
 
 }  // namespace
 }  // namespace irsa::config
+
+namespace irsa::config {
+namespace {
+
+// Flags upstream's pflag command line accepts that once exited 2 here (issue #15 item 3).
+TEST(FlagsUpstreamCompat, AcceptsTlsSecretAndNewerKlogFlags) {
+  parseOk({"--tls-secret=pod-identity-webhook", "--legacy_stderr_threshold_behavior=false",
+           "--alsologtostderrthreshold=INFO", "--legacy_stderr_threshold_behavior"});
+}
+
+TEST(FlagsUpstreamCompat, VerbosityShorthandAttached) {
+  EXPECT_EQ(parseOk({"-v4"}).verbosity, 4);
+  EXPECT_EQ(parseOk({"-v=6"}).verbosity, 6);
+  EXPECT_EQ(parseOk({"-v", "2"}).verbosity, 2);
+  EXPECT_NE(parseError({"-vx"}).find("--v: invalid value \"x\""), std::string::npos);
+}
+
+TEST(FlagsUpstreamCompat, EmptyTlsMinVersionIsGosDefault) {
+  EXPECT_EQ(parseOk({"--tls-min-version="}).tls_min_version, tls::Version::kTls12);
+}
+
+TEST(FlagsUpstreamCompat, HelpShorthand) {
+  EXPECT_TRUE(parseOk({"-h"}).show_help);
+}
+
+}  // namespace
+}  // namespace irsa::config

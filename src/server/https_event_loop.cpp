@@ -79,12 +79,12 @@ void HttpsServer::run(std::size_t index) {
   }
 }
 
-void HttpsServer::acceptConnections() {
-  while (!stopping_.load()) {
+void HttpsServer::acceptConnections(bool queued_only) {
+  while (queued_only || !stopping_.load()) {
     FileDescriptor fd(::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!fd.valid()) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK && !stopping_.load()) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && !stopping_.load() && !queued_only) {
         // EMFILE and friends: log and back off rather than spin on a ready listener.
         spdlog::warn("accept failed: {}", std::strerror(errno));  // NOLINT(concurrency-mt-unsafe)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -97,7 +97,7 @@ void HttpsServer::acceptConnections() {
     }
     addConnection(std::move(fd));
   }
-  if (!stopping_.load()) {
+  if (!stopping_.load() && !queued_only) {
     epoll_event listener{};
     listener.events = EPOLLIN | EPOLLONESHOT;
     listener.data.ptr = &g_listener_marker;
@@ -297,14 +297,16 @@ HttpsServer::Step HttpsServer::receive(Connection& c) {
   const int received = SSL_read(c.ssl.get(), buffer, sizeof buffer);
   if (received > 0) {
     if (c.in.empty()) c.deadline = nowMillis() + options_.read_timeout.count();
+    c.fresh = false;
     c.in.append(buffer, static_cast<std::size_t>(received));
     return Step::kNext;
   }
   const int error = SSL_get_error(c.ssl.get(), received);
   if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
     if (c.in.empty()) {
-      // Idle between requests: during shutdown this is the moment to let go.
-      if (stopping_.load()) {
+      // Idle between requests: during shutdown this is the moment to let go. Not before the
+      // first request: the client may be about to send it.
+      if (stopping_.load() && !c.fresh.load()) {
         close(c);
         return Step::kYield;
       }

@@ -116,6 +116,7 @@ Status WebhookServer::start() {
   https.read_timeout = options_.read_timeout;
   https.write_timeout = options_.write_timeout;
   https.keep_alive_timeout = options_.keep_alive_timeout;
+  https.first_request_grace = options_.first_request_grace;
   server_ = std::make_unique<HttpsServer>(
       https, tls_context_.get(), [this](const HttpRequest& request) { return route(request); });
   if (Status bound = server_->bind(); !bound.ok()) {

@@ -16,7 +16,7 @@ struct Config {
   // Serving
   int port = 443;
   int metrics_port = 9999;
-  std::string bind_address = "0.0.0.0";
+  std::string bind_address = "::";  // dual-stack; 0.0.0.0 where there is no IPv6
   std::string tls_cert = "/etc/webhook/certs/tls.crt";
   std::string tls_key = "/etc/webhook/certs/tls.key";
   tls::Version tls_min_version = tls::Version::kTls12;

@@ -29,7 +29,7 @@ struct HttpResponse;
 struct ServerMetrics;
 
 struct ServerOptions {
-  std::string bind_address = "0.0.0.0";
+  std::string bind_address = "::";  // dual-stack; 0.0.0.0 where there is no IPv6
   int port = 443;           // 0 picks a free port (tests)
   int metrics_port = 9999;  // 0 picks a free port; -1 disables the metrics listener
   int tls_min_version = 0;  // OpenSSL constant; 0 means TLS 1.2
@@ -43,6 +43,9 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{10000};
   // Idle keep-alive connections are closed after this (and at once on shutdown).
   std::chrono::seconds keep_alive_timeout{10};
+  // On shutdown, how long a connection that has not begun its first request may still
+  // send it (docs/operations.md, "Shutdown").
+  std::chrono::milliseconds first_request_grace{5000};
 };
 
 // OK when the webhook may receive traffic; otherwise the reason /readyz answers with.

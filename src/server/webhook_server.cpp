@@ -1,12 +1,15 @@
 #include "irsa/server/webhook_server.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include "irsa/status/result.h"
 #include "server/admission_route.h"
 #include "server/https_server.h"
+#include "server/listen_socket.h"
 #include "server/server_metrics.h"
 
 namespace irsa::server {
@@ -131,26 +134,40 @@ Status WebhookServer::start() {
   for (int i = 0; i < 500 && metrics_thread_.joinable() && !metrics_server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  spdlog::info("serving admission on {}:{} (metrics on {})", options_.bind_address, bound_port_,
-               bound_metrics_port_);
+  spdlog::info("serving admission on {} (metrics on port {})",
+               endpointText(options_.bind_address, bound_port_), bound_metrics_port_);
   return okStatus();
 }
 
 Status WebhookServer::startMetrics() {
   if (options_.metrics_port < 0) return okStatus();
   metrics_server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
-  if (options_.metrics_port == 0) {
-    bound_metrics_port_ = metrics_server_->bind_to_any_port(options_.bind_address);
-    if (bound_metrics_port_ <= 0) return unavailable("cannot bind the metrics port");
-  } else {
-    if (!metrics_server_->bind_to_port(options_.bind_address, options_.metrics_port)) {
-      return unavailable("cannot listen on " + options_.bind_address + ":" +
-                         std::to_string(options_.metrics_port));
-    }
-    bound_metrics_port_ = options_.metrics_port;
+  metrics_server_->set_socket_options([](int fd) {
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    // Dual-stack like the admission port (server/listen_socket.h); fails harmlessly on IPv4.
+    const int zero = 0;
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+  });
+  bound_metrics_port_ = bindMetrics(options_.bind_address);
+  if (bound_metrics_port_ <= 0 && options_.bind_address == kDualStackAddress) {
+    spdlog::info("no IPv6 on this host; metrics listen on {}", kIpv4AnyAddress);
+    bound_metrics_port_ = bindMetrics(kIpv4AnyAddress);
+  }
+  if (bound_metrics_port_ <= 0) {
+    return unavailable("cannot listen on " +
+                       endpointText(options_.bind_address, options_.metrics_port) +
+                       " (metrics)");
   }
   metrics_thread_ = std::thread([this] { metrics_server_->listen_after_bind(); });
   return okStatus();
+}
+
+int WebhookServer::bindMetrics(const std::string& address) {
+  if (options_.metrics_port == 0) return metrics_server_->bind_to_any_port(address);
+  return metrics_server_->bind_to_port(address.c_str(), options_.metrics_port)
+             ? options_.metrics_port
+             : -1;
 }
 
 void WebhookServer::shutdown(std::chrono::milliseconds drain) {

@@ -54,8 +54,9 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(loaded.ok()) << loaded.message();
   }
 
-  void startServer(ServerOptions options = {}) {
-    options.bind_address = "127.0.0.1";
+  // Binds 127.0.0.1 unless `keep_bind_address` (then options.bind_address, "::" by default).
+  void startServer(ServerOptions options = {}, bool keep_bind_address = false) {
+    if (!keep_bind_address) options.bind_address = "127.0.0.1";
     options.port = 0;
     options.metrics_port = 0;
     server_ = std::make_unique<WebhookServer>(options, handler_, certificates_, metrics_, [this] {

@@ -80,6 +80,7 @@ class WebhookServer {
  private:
   void installMetricsRoutes();
   Status startMetrics();
+  int bindMetrics(const std::string& address);  // the bound port, <= 0 on failure
   HttpResponse route(const HttpRequest& request);
 
   ServerOptions options_;

@@ -261,7 +261,10 @@ HttpsServer::Step HttpsServer::readRequest(Connection& c) {
 
 void HttpsServer::answer(Connection& c, const ParsedRequest& request) {
   c.deadline = kNoDeadline;  // the handler may wait (cache miss); not the client's fault
-  const HttpRequest view{request.method, request.path, request.content_type, request.body};
+  const bool verified = SSL_get0_peer_certificate(c.ssl.get()) != nullptr &&
+                        SSL_get_verify_result(c.ssl.get()) == X509_V_OK;
+  const HttpRequest view{request.method, request.path, request.content_type, request.body,
+                         verified};
   handler_started_[current_thread_index].store(nowMillis(), std::memory_order_relaxed);
   const HttpResponse response = handler_(view);
   handler_started_[current_thread_index].store(0, std::memory_order_relaxed);

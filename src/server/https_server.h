@@ -51,6 +51,7 @@ struct HttpRequest {
   std::string_view path;  // without the query string
   std::string_view content_type;
   std::string_view body;
+  bool client_certificate = false;  // the client presented a certificate that verified
 };
 
 struct HttpResponse {

@@ -15,6 +15,27 @@
 namespace irsa::server {
 namespace {
 
+// Without --tls-cipher-suites: forward secrecy and authenticated encryption only; no CBC,
+// no RSA key exchange (docs/security.md, "TLS"). TLS 1.3's suites all qualify.
+constexpr std::string_view kModernTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+// Asks clients for a certificate and verifies one that is presented against `ca_file`.
+// Not presenting one is allowed at the TLS level so kubelet's HTTPS probes keep working;
+// route() refuses /mutate without one (docs/security.md, "Client certificates").
+Status verifyClients(SSL_CTX* context, const std::string& ca_file) {
+  if (SSL_CTX_load_verify_locations(context, ca_file.c_str(), nullptr) != 1) {
+    return invalidArgument("--client-ca-file: cannot read a PEM CA bundle from " + ca_file);
+  }
+  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca_file.c_str());
+  if (names == nullptr) return invalidArgument("--client-ca-file: no certificate in " + ca_file);
+  SSL_CTX_set_client_CA_list(context, names);  // takes ownership
+  SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+  return okStatus();
+}
+
 // A server TLS context with the configured minimum version and cipher suites; failure
 // names the setting OpenSSL refused.
 Result<openssl::SslContextPtr> newTlsContext(const ServerOptions& options) {
@@ -27,8 +48,14 @@ Result<openssl::SslContextPtr> newTlsContext(const ServerOptions& options) {
     return invalidArgument("TLS minimum version was refused by OpenSSL");
   }
   const CipherSuites& suites = options.cipher_suites;
-  if (!suites.tls12.empty() && SSL_CTX_set_cipher_list(context.get(), suites.tls12.c_str()) != 1) {
+  const std::string tls12 = suites.tls12.empty() ? std::string(kModernTls12Ciphers) : suites.tls12;
+  if (SSL_CTX_set_cipher_list(context.get(), tls12.c_str()) != 1) {
     return invalidArgument("TLS 1.2 cipher suites were refused by OpenSSL");
+  }
+  if (!options.client_ca_file.empty()) {
+    if (Status verifying = verifyClients(context.get(), options.client_ca_file); !verifying.ok()) {
+      return verifying;
+    }
   }
   if (!suites.tls13.empty() && SSL_CTX_set_ciphersuites(context.get(), suites.tls13.c_str()) != 1) {
     return invalidArgument("TLS 1.3 cipher suites were refused by OpenSSL");
@@ -80,7 +107,11 @@ Status WebhookServer::readiness() const {
 
 HttpResponse WebhookServer::route(const HttpRequest& request) {
   HttpResponse response;
-  if (request.path == "/mutate") {
+  if (request.path == "/mutate" && !options_.client_ca_file.empty() &&
+      !request.client_certificate) {
+    response.status = 403;
+    response.body = "a client certificate signed by --client-ca-file is required\n";
+  } else if (request.path == "/mutate") {
     response = std::move(mutate_route_(request).response);
   } else if (request.path == "/healthz" || request.path == "/readyz") {
     if (request.method != "GET" && request.method != "HEAD") {

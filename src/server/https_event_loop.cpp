@@ -13,15 +13,27 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <string>
 
 #include "server/http_message.h"
 #include "server/https_connection.h"
 #include "server/https_server.h"
+#include "server/memory_release.h"
 
 namespace irsa::server {
 namespace {
 
 constexpr std::uint64_t kMaxDiscardBytes = std::uint64_t{64} * 1024 * 1024;
+
+// Empties `buffer`; one grown past kRetainedBufferBytes (a large body or answer) is freed
+// rather than kept for the connection's next, usually small, request.
+void releaseIfLarge(std::string& buffer) {
+  if (buffer.capacity() > kRetainedBufferBytes) {
+    std::string().swap(buffer);
+  } else {
+    buffer.clear();
+  }
+}
 
 // Which of the server's threads runs the current serve() (for the handler watchdog).
 thread_local std::size_t current_thread_index = 0;
@@ -199,7 +211,7 @@ HttpsServer::Step HttpsServer::writeResponse(Connection& c) {
     if (!rearmAfter(c, written)) close(c);
     return Step::kYield;
   }
-  c.out.clear();
+  releaseIfLarge(c.out);
   c.out_offset = 0;
   if (c.interim) {
     c.interim = false;
@@ -279,6 +291,7 @@ void HttpsServer::answer(Connection& c, const ParsedRequest& request) {
   appendResponse(c.out, response.status, response.content_type, response.body, header,
                  request.head);
   c.in.erase(0, request.consumed);
+  if (c.in.empty()) releaseIfLarge(c.in);
   c.phase = Connection::Phase::kResponse;
   c.deadline = nowMillis() + options_.write_timeout.count();
 }

@@ -11,6 +11,7 @@
 
 #include "server/https_connection.h"
 #include "server/listen_socket.h"
+#include "server/memory_release.h"
 
 // The server's lifecycle: listening, starting the threads, the handler watchdog and
 // deadline reaper, and the drain on stop. The event loop is in https_event_loop.cpp.
@@ -48,6 +49,7 @@ void HttpsServer::start() {
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, nullptr);
+  returnLargeAllocationsEagerly();
   const std::size_t count = options_.threads == 0 ? 1 : options_.threads;
   const std::size_t per_core = std::size_t{2} * std::max(1U, std::thread::hardware_concurrency());
   base_allowance_ =
@@ -66,8 +68,19 @@ void HttpsServer::watchAndReap(const std::stop_token& stop) {
   std::unique_lock lock(sleep_mutex);
   // Quick ticks only while handlers run: an idle webhook should cost (almost) nothing.
   auto next_reap = Clock::now();
+  // Once no handler has run for a second, hand what they freed back to the kernel (once:
+  // malloc_trim walks every arena, not something to do between requests under load).
+  auto last_busy = Clock::now();
+  bool trimmed = true;
   while (!stop.stop_requested()) {
     const bool busy = watchHandlers();
+    if (busy) {
+      last_busy = Clock::now();
+      trimmed = false;
+    } else if (!trimmed && Clock::now() - last_busy > std::chrono::seconds(1)) {
+      releaseFreedMemory();
+      trimmed = true;
+    }
     if (Clock::now() >= next_reap) {
       reapExpired();
       next_reap = Clock::now() + std::chrono::milliseconds(100);

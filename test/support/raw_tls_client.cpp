@@ -103,6 +103,30 @@ std::string RawTlsClient::readUntil(std::string_view text, int times) {
   return received_;
 }
 
+std::string RawTlsClient::readResponse() {
+  const std::size_t begin = received_.size();
+  std::size_t head_end = std::string::npos;
+  while ((head_end = received_.find("\r\n\r\n", begin)) == std::string::npos && !closed_) {
+    readUntil("\r\n\r\n", occurrences("\r\n\r\n") + 1);
+  }
+  if (head_end == std::string::npos) return received_;
+  const std::size_t length_at = received_.find("Content-Length: ", begin);
+  std::size_t length = 0;
+  if (length_at != std::string::npos && length_at < head_end) {
+    length = std::stoul(received_.substr(length_at + 16));
+  }
+  while (!closed_ && received_.size() < head_end + 4 + length) {
+    char buffer[4096];
+    const int n = SSL_read(ssl_.get(), buffer, sizeof buffer);
+    if (n <= 0) {
+      closed_ = true;
+      break;
+    }
+    received_.append(buffer, static_cast<std::size_t>(n));
+  }
+  return received_;
+}
+
 bool RawTlsClient::closedByPeer() {
   readUntil("\x01never\x01");
   return closed_;

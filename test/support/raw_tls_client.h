@@ -34,6 +34,9 @@ class RawTlsClient {
   bool send(std::string_view data);
   // Reads until `text` has been seen `times` times, the peer closes, or 5 s pass.
   std::string readUntil(std::string_view text, int times = 1);
+  // Reads one whole response (head and Content-Length body) after what was already read;
+  // returns everything received.
+  std::string readResponse();
   // Reads until the peer closes (or 5 s pass); true when it closed.
   bool closedByPeer();
   const std::string& received() const { return received_; }

@@ -48,7 +48,7 @@ struct HttpsServer::Connection {
   // No byte of a request received yet: on shutdown such a connection may still send its
   // first request (within first_request_grace), where an idle one is closed at once.
   std::atomic<bool> fresh{true};
-  std::atomic<bool> cut{false};   // the reaper shut the socket down
+  std::atomic<bool> cut{false};  // the reaper shut the socket down
 };
 
 }  // namespace irsa::server

@@ -119,7 +119,8 @@ void HttpsServer::reapExpired() {
     // not begun its first (handshake done or not) gets until the cutoff to send it, as Go's
     // http.Server.Shutdown allows.
     const bool fresh = connection->fresh.load();
-    const bool let_go = stopping && ((connection->idle.load() && !fresh) || (fresh && fresh_expired));
+    const bool let_go =
+        stopping && ((connection->idle.load() && !fresh) || (fresh && fresh_expired));
     if (expired || let_go) {
       // The serving thread (or the next event) sees the dead socket and closes it; the
       // file descriptor stays valid until then because only close() closes it.

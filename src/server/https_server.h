@@ -66,9 +66,9 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpsServerOptions {
   std::string bind_address = "::";  // dual-stack; 0.0.0.0 where there is no IPv6
-  int port = 443;                  // 0 picks a free port
-  std::size_t threads = 64;        // most that may be inside handlers at once
-  std::size_t active_threads = 0;  // taking events at once when none blocks; 0: 2 per core
+  int port = 443;                   // 0 picks a free port
+  std::size_t threads = 64;         // most that may be inside handlers at once
+  std::size_t active_threads = 0;   // taking events at once when none blocks; 0: 2 per core
   std::size_t max_request_bytes = std::size_t{3} * 1024 * 1024;
   std::size_t max_connections = 10000;
   std::chrono::milliseconds read_timeout{10000};        // from a request's first byte to its last

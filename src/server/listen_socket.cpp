@@ -79,7 +79,8 @@ Result<FileDescriptor> listenTcp(const std::string& address, int port) {
   int error = 0;
   Result<FileDescriptor> listening = listenOn(address, port, error);
   if (listening.ok() || address != kDualStackAddress || !noIpv6(error)) return listening;
-  spdlog::info("no IPv6 on this host; listening on {} instead", endpointText(kIpv4AnyAddress, port));
+  spdlog::info("no IPv6 on this host; listening on {} instead",
+               endpointText(kIpv4AnyAddress, port));
   return listenOn(kIpv4AnyAddress, port, error);
 }
 

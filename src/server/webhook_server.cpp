@@ -187,8 +187,7 @@ Status WebhookServer::startMetrics() {
   }
   if (bound_metrics_port_ <= 0) {
     return unavailable("cannot listen on " +
-                       endpointText(options_.bind_address, options_.metrics_port) +
-                       " (metrics)");
+                       endpointText(options_.bind_address, options_.metrics_port) + " (metrics)");
   }
   metrics_thread_ = std::thread([this] { metrics_server_->listen_after_bind(); });
   return okStatus();

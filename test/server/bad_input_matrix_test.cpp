@@ -17,9 +17,9 @@ using test::RawTlsClient;
 
 struct BadInput {
   std::string name;
-  std::string bytes;            // sent as they are
-  std::set<int> statuses;       // the acceptable answers
-  bool patch = false;           // a 200 must carry a JSONPatch
+  std::string bytes;       // sent as they are
+  std::set<int> statuses;  // the acceptable answers
+  bool patch = false;      // a 200 must carry a JSONPatch
 };
 
 std::string post(const std::string& body, const std::string& type = "application/json") {
@@ -50,28 +50,72 @@ std::vector<BadInput> cases() {
       {"huge body", head + "Content-Length: 99999999999\r\n\r\n{", {413}},
       {"deeply nested", post(std::string(100000, '[') + std::string(100000, ']')), {400}},
       {"wrong content type", post(review, "text/plain"), {415}},
-      {"content length shorter than body", post(review).replace(post(review).find("Content-Length: ") + 16, std::to_string(review.size()).size(), std::to_string(review.size() / 2)), {400}},
-      {"conflicting content lengths", head + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", {400}},
+      {"content length shorter than body",
+       post(review).replace(post(review).find("Content-Length: ") + 16,
+                            std::to_string(review.size()).size(),
+                            std::to_string(review.size() / 2)),
+       {400}},
+      {"conflicting content lengths",
+       head + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+       {400}},
       {"non-numeric content length", head + "Content-Length: -1\r\n\r\n", {400}},
       {"chunked body", head + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", {411}},
       {"headers over the limit", head + "X-Big: " + std::string(20000, 'a') + "\r\n\r\n", {431}},
       {"bare LF", "GET /healthz HTTP/1.1\nHost: x\n\n", {400}},
       {"bare LF after a CRLF line", "GET /healthz HTTP/1.1\r\nHost: x\n\r\n", {400}},
-      {"NUL in a header value", std::string("GET /healthz HTTP/1.1\r\nX-A: a\0b\r\n\r\n", 36), {400}},
+      {"NUL in a header value",
+       std::string("GET /healthz HTTP/1.1\r\nX-A: a\0b\r\n\r\n", 36),
+       {400}},
       {"NUL in a header name", std::string("GET /healthz HTTP/1.1\r\nX\0A: b\r\n\r\n", 34), {400}},
-      {"duplicated JSON keys", post(reviewWith(R"("uid":"u-1",)", R"("uid":"u-0","uid":"u-1",)")), {200, 400}, true},
-      {"null metadata", post(reviewWith(R"("metadata":{"name":"p"})", R"("metadata":null)")), {200, 400}, true},
-      {"null annotations", post(reviewWith(R"({"name":"p"})", R"({"name":"p","annotations":null,"labels":null})")), {200, 400}, true},
+      {"duplicated JSON keys",
+       post(reviewWith(R"("uid":"u-1",)", R"("uid":"u-0","uid":"u-1",)")),
+       {200, 400},
+       true},
+      {"null metadata",
+       post(reviewWith(R"("metadata":{"name":"p"})", R"("metadata":null)")),
+       {200, 400},
+       true},
+      {"null annotations",
+       post(reviewWith(R"({"name":"p"})", R"({"name":"p","annotations":null,"labels":null})")),
+       {200, 400},
+       true},
       {"null containers", post(reviewWith(R"([{"name":"c"}])", "null")), {200, 400}},
-      {"null env and mounts", post(reviewWith(R"({"name":"c"})", R"({"name":"c","env":null,"volumeMounts":null})")), {200, 400}, true},
-      {"null volumes and init containers", post(reviewWith(R"("serviceAccountName":"app",)", R"("serviceAccountName":"app","volumes":null,"initContainers":null,)")), {200, 400}, true},
-      {"null namespace and uid", post(reviewWith(R"("namespace":"ns",)", R"("namespace":null,)")), {200, 400}},
-      {"null request", post(R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":null})"), {400}},
+      {"null env and mounts",
+       post(reviewWith(R"({"name":"c"})", R"({"name":"c","env":null,"volumeMounts":null})")),
+       {200, 400},
+       true},
+      {"null volumes and init containers",
+       post(reviewWith(R"("serviceAccountName":"app",)",
+                       R"("serviceAccountName":"app","volumes":null,"initContainers":null,)")),
+       {200, 400},
+       true},
+      {"null namespace and uid",
+       post(reviewWith(R"("namespace":"ns",)", R"("namespace":null,)")),
+       {200, 400}},
+      {"null request",
+       post(R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":null})"),
+       {400}},
       {"10000 containers", post(manyContainers(10000)), {200}, true},
-      {"1 MB annotation", post(reviewWith(R"({"name":"p"})", R"({"name":"p","annotations":{"a":")" + std::string(1000000, 'v') + "\"}}")), {200}, true},
-      {"token expiration out of range", post(reviewWith(R"({"name":"p"})", R"({"name":"p","annotations":{"eks.amazonaws.com/token-expiration":"99999999999999999999999"}})")), {200, 400}, true},
-      {"integer out of range in the Pod", post(reviewWith(R"({"name":"c"})", R"({"name":"c","ports":[{"containerPort":1e400}]})")), {200, 400}, true},
-      {"negative huge integer", post(reviewWith(R"({"name":"c"})", R"({"name":"c","ports":[{"containerPort":-99999999999999999999999999}]})")), {200, 400}, true},
+      {"1 MB annotation",
+       post(reviewWith(R"({"name":"p"})",
+                       R"({"name":"p","annotations":{"a":")" + std::string(1000000, 'v') + "\"}}")),
+       {200},
+       true},
+      {"token expiration out of range",
+       post(reviewWith(
+           R"({"name":"p"})",
+           R"({"name":"p","annotations":{"eks.amazonaws.com/token-expiration":"99999999999999999999999"}})")),
+       {200, 400},
+       true},
+      {"integer out of range in the Pod",
+       post(reviewWith(R"({"name":"c"})", R"({"name":"c","ports":[{"containerPort":1e400}]})")),
+       {200, 400},
+       true},
+      {"negative huge integer",
+       post(reviewWith(R"({"name":"c"})",
+                       R"({"name":"c","ports":[{"containerPort":-99999999999999999999999999}]})")),
+       {200, 400},
+       true},
   };
 }
 
@@ -92,11 +136,13 @@ TEST_F(ServerTest, BadInputMatrix) {
     client.send(input.bytes);
     const std::string response = client.readResponse();
     const int status = statusOf(response);
-    EXPECT_TRUE(input.statuses.count(status) == 1) << "status " << status << ": " << response.substr(0, 300);
+    EXPECT_TRUE(input.statuses.count(status) == 1)
+        << "status " << status << ": " << response.substr(0, 300);
     if (status == 200 && input.patch) {
       EXPECT_NE(response.find("JSONPatch"), std::string::npos);
     }
-    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s) << "answered only by the read timeout";
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s)
+        << "answered only by the read timeout";
   }
   EXPECT_EQ(newClient()->Get("/healthz")->status, 200) << "the server survived the matrix";
 }

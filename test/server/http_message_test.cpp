@@ -135,8 +135,8 @@ TEST(AppendResponse, WritesStatusHeadersAndBody) {
 // Found by the bad-input matrix: a head ended by bare LFs was never complete (the client
 // waited for the read timeout), and a NUL in a header value was accepted.
 TEST(ParseRequest, BareLineFeedIsRefusedAtOnce) {
-  for (const std::string_view data : {"GET / HTTP/1.1\n\n", "GET / HTTP/1.1\r\nHost: x\n\r\n",
-                                      "GET / HTTP/1.1\nHost: x"}) {
+  for (const std::string_view data :
+       {"GET / HTTP/1.1\n\n", "GET / HTTP/1.1\r\nHost: x\n\r\n", "GET / HTTP/1.1\nHost: x"}) {
     const ParsedRequest request = parse(data);
     EXPECT_EQ(request.status, Status::kError) << data;
     EXPECT_EQ(request.error_status, 400) << data;

@@ -31,9 +31,9 @@ std::string mutateRequest(const std::string& body) {
 std::string largeReview(std::size_t bytes) {
   std::string review = podReview();
   const std::string metadata = R"("metadata":{"name":"p")";
-  review.replace(review.find(metadata), metadata.size(),
-                 R"("metadata":{"name":"p","annotations":{"big":")" + std::string(bytes, 'x') +
-                     R"("})");
+  review.replace(
+      review.find(metadata), metadata.size(),
+      R"("metadata":{"name":"p","annotations":{"big":")" + std::string(bytes, 'x') + R"("})");
   return review;
 }
 

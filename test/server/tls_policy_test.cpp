@@ -37,8 +37,10 @@ class TlsPolicyTest : public ServerTest {
     RawTlsClient client(server_->port(), options);
     if (!client.connected()) return "no handshake";
     const std::string body = podReview();
-    client.send("POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    client.send(
+        "POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body);
     return client.readUntil("\r\n\r\n");
   }
 };

@@ -41,8 +41,8 @@ int connectLoopback(int port, bool ipv6) {
 
 void useClientCertificate(SSL_CTX* context, const RawTlsOptions& options) {
   if (options.certificate_pem.empty()) return;
-  const openssl::BioPtr certificate_bio(
-      BIO_new_mem_buf(options.certificate_pem.data(), static_cast<int>(options.certificate_pem.size())));
+  const openssl::BioPtr certificate_bio(BIO_new_mem_buf(
+      options.certificate_pem.data(), static_cast<int>(options.certificate_pem.size())));
   const openssl::X509Ptr certificate(
       PEM_read_bio_X509(certificate_bio.get(), nullptr, nullptr, nullptr));
   const openssl::BioPtr key_bio(

@@ -13,10 +13,10 @@
 namespace irsa::test {
 
 struct RawTlsOptions {
-  bool ipv6 = false;        // connect to ::1 instead of 127.0.0.1
-  bool handshake = true;    // false: TCP only, call handshake() later
-  int max_version = 0;      // e.g. TLS1_1_VERSION; 0: OpenSSL's default
-  std::string cipher_list;  // TLS 1.2 suites the client offers; empty: OpenSSL's default
+  bool ipv6 = false;            // connect to ::1 instead of 127.0.0.1
+  bool handshake = true;        // false: TCP only, call handshake() later
+  int max_version = 0;          // e.g. TLS1_1_VERSION; 0: OpenSSL's default
+  std::string cipher_list;      // TLS 1.2 suites the client offers; empty: OpenSSL's default
   std::string certificate_pem;  // client certificate and key (both or neither)
   std::string key_pem;
 };
@@ -44,7 +44,6 @@ class RawTlsClient {
   int occurrences(std::string_view text) const;
 
  private:
-
   openssl::SslContextPtr context_;
   openssl::SslPtr ssl_;
   int fd_ = -1;

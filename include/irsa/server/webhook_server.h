@@ -30,10 +30,10 @@ struct ServerMetrics;
 
 struct ServerOptions {
   std::string bind_address = "::";  // dual-stack; 0.0.0.0 where there is no IPv6
-  int port = 443;           // 0 picks a free port (tests)
-  int metrics_port = 9999;  // 0 picks a free port; -1 disables the metrics listener
-  int tls_min_version = 0;  // OpenSSL constant; 0 means TLS 1.2
-  CipherSuites cipher_suites;  // empty: ECDHE with AEAD only for TLS 1.2
+  int port = 443;                   // 0 picks a free port (tests)
+  int metrics_port = 9999;          // 0 picks a free port; -1 disables the metrics listener
+  int tls_min_version = 0;          // OpenSSL constant; 0 means TLS 1.2
+  CipherSuites cipher_suites;       // empty: ECDHE with AEAD only for TLS 1.2
   // PEM CA bundle; set: clients may present a certificate, verified against it, and
   // /mutate answers 403 without one (the probes' /healthz and /readyz do not need one).
   std::string client_ca_file;

@@ -195,9 +195,7 @@ Status WebhookServer::startMetrics() {
 
 int WebhookServer::bindMetrics(const std::string& address) {
   if (options_.metrics_port == 0) return metrics_server_->bind_to_any_port(address);
-  return metrics_server_->bind_to_port(address.c_str(), options_.metrics_port)
-             ? options_.metrics_port
-             : -1;
+  return metrics_server_->bind_to_port(address, options_.metrics_port) ? options_.metrics_port : -1;
 }
 
 void WebhookServer::shutdown(std::chrono::milliseconds drain) {

@@ -54,7 +54,7 @@ void useClientCertificate(SSL_CTX* context, const RawTlsOptions& options) {
 
 }  // namespace
 
-RawTlsClient::RawTlsClient(int port, RawTlsOptions options)
+RawTlsClient::RawTlsClient(int port, const RawTlsOptions& options)
     : context_(SSL_CTX_new(TLS_client_method())) {
   if (options.max_version != 0 || !options.cipher_list.empty()) {
     // Let the client offer what a hardened server must refuse.

@@ -23,7 +23,7 @@ struct RawTlsOptions {
 
 class RawTlsClient {
  public:
-  explicit RawTlsClient(int port, RawTlsOptions options = {});
+  explicit RawTlsClient(int port, const RawTlsOptions& options = {});
   ~RawTlsClient();
   RawTlsClient(const RawTlsClient&) = delete;
   RawTlsClient& operator=(const RawTlsClient&) = delete;

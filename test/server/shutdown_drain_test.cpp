@@ -111,6 +111,7 @@ TEST_F(ShutdownDrainTest, NoSentRequestIsLostUnderLoad) {
   std::atomic<int> lost{0};
   std::atomic<int> served{0};
   std::vector<std::thread> clients;
+  clients.reserve(4);
   for (int i = 0; i < 4; ++i) {
     clients.emplace_back([&] {
       while (!stopped) {

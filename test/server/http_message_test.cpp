@@ -145,7 +145,7 @@ TEST(ParseRequest, BareLineFeedIsRefusedAtOnce) {
 }
 
 TEST(ParseRequest, ControlCharactersInHeaderValuesAreRefused) {
-  const std::string nul("GET / HTTP/1.1\r\nX-A: a\0b\r\n\r\n", 32);
+  const std::string nul = std::string("GET / HTTP/1.1\r\nX-A: a") + '\0' + "b\r\n\r\n";
   EXPECT_EQ(parse(nul).error_status, 400);
   EXPECT_EQ(parse("GET / HTTP/1.1\r\nX-A: a\x01\r\n\r\n").error_status, 400);
   EXPECT_EQ(parse("GET / HTTP/1.1\r\nX-A: a\tb\r\n\r\n").status, Status::kComplete);

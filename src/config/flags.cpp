@@ -173,8 +173,11 @@ std::vector<Flag> flagTable(Config& c) {
        "minimum TLS version: 1.0..1.3 or VersionTLS10..VersionTLS13",
        minVersionSetter(c.tls_min_version), "1.2"},
       {"tls-cipher-suites", Kind::kString,
-       "comma-separated IANA cipher suite names (empty: OpenSSL defaults)",
+       "comma-separated IANA cipher suite names (empty: ECDHE with AES-GCM or ChaCha20)",
        typedSetter(c.tls_cipher_suites, &tls::parseCipherSuites), ""},
+      {"client-ca-file", Kind::kString,
+       "CA bundle (PEM); when set, /mutate requires a client certificate it verifies",
+       stringSetter(c.client_ca_file), ""},
       {"worker-threads", Kind::kInt,
        "most admission requests handled at once (connections are multiplexed; a request "
        "waiting on a ServiceAccount cache miss holds one)",

@@ -40,6 +40,7 @@ kube::ServiceAccountCacheOptions serviceAccountCacheOptions(const config::Config
   options.annotation_prefix = c.annotation_prefix;
   options.resync_period = c.resync_period;
   options.lookup_grace_period = c.service_account_lookup_grace_period;
+  options.sync_wait = c.cache_sync_wait;
   return options;
 }
 

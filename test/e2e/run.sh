@@ -239,6 +239,9 @@ done
 pod after-restart app
 check "6b kube-apiserver restart: watch recovered, new SA changes reach Pods" eq "$ok|$(env_of after-restart '.spec.containers[0]' AWS_ROLE_ARN)" "1|$ROLE/after-restart"
 
+# --- 9. API server out of reach (test/e2e/apiserver-outage.sh) ---------------------------------
+source "$here/apiserver-outage.sh"
+
 # 6c: webhook down: failurePolicy Ignore (chart default) lets Pods through, unmutated.
 stop_webhook
 pod while-down app

@@ -38,6 +38,7 @@ struct Config {
   std::string service_name = "pod-identity-webhook";
   std::chrono::milliseconds resync_period{60000};
   std::chrono::milliseconds service_account_lookup_grace_period{100};
+  std::chrono::milliseconds cache_sync_wait{2000};
   std::string service_accounts_file;  // static ServiceAccounts instead of the API
 
   // Mutation

@@ -7,6 +7,10 @@ COPY . .
 RUN bash hack/setup.sh
 RUN BUILD_DIR=/build BUILD_TYPE=Release bash hack/build.sh -DIRSA_BUILD_TESTS=OFF
 RUN bash hack/runtime-libs.sh /build/irsa-webhook /runtime
+# Upstream's manifests run `command: [/webhook, ...]`: the same path works here
+# (docs/migration.md). Made here because the runtime stage has no shell; COPY of the
+# directory keeps the link.
+RUN ln -s /usr/local/bin/irsa-webhook /runtime/webhook
 
 # Runtime stage: the binary and the shared libraries it links, nothing else (no shell, no
 # package manager). distroless/cc provides glibc and libgcc_s; hack/runtime-libs.sh checks

@@ -11,9 +11,9 @@ namespace {
 // Every counter of these structs is exported below; one added without a metric fails
 // to compile here (and test/app/metrics_registration_test.cpp lists each by name).
 using Counter = std::atomic<std::uint64_t>;
-static_assert(sizeof(kube::ServiceAccountCacheStats) == 4 * sizeof(Counter),
+static_assert(sizeof(kube::ServiceAccountCacheStats) == 6 * sizeof(Counter),
               "export the new ServiceAccountCacheStats counter in registerKubeMetrics");
-static_assert(sizeof(kube::ReflectorStats) == 4 * sizeof(Counter),
+static_assert(sizeof(kube::ReflectorStats) == 5 * sizeof(Counter),
               "export the new ReflectorStats counter in registerKubeMetrics");
 static_assert(sizeof(kube::ApiClientStats) == 3 * sizeof(Counter),
               "export the new ApiClientStats counter in registerKubeMetrics");
@@ -40,6 +40,13 @@ void registerCacheMissMetrics(server::MetricsRegistry& metrics,
                       "Cache misses answered at once as not found because the GET queue "
                       "was full.",
                       [stats] { return valueOf(stats->refused_misses); });
+  metrics.addCallback("irsa_webhook_cache_lookups_before_sync_total", "counter",
+                      "Lookups that arrived before the first full LIST and waited for it.",
+                      [stats] { return valueOf(stats->lookups_before_sync); });
+  metrics.addCallback("irsa_webhook_cache_lookups_unsynced_total", "counter",
+                      "Lookups answered before the first full LIST finished (the sync wait ran "
+                      "out): answered from a direct GET, or as not found.",
+                      [stats] { return valueOf(stats->lookups_unsynced); });
 }
 
 }  // namespace
@@ -60,6 +67,9 @@ void registerKubeMetrics(server::MetricsRegistry& metrics, const kube::ApiClient
                       [reflector] { return valueOf(reflector->watch_restarts); });
   metrics.addCallback("irsa_webhook_relists_total", "counter", "Full LISTs of ServiceAccounts.",
                       [reflector] { return valueOf(reflector->lists); });
+  metrics.addCallback("irsa_webhook_resyncs_total", "counter",
+                      "Resync periods passed (they ask the API server for nothing).",
+                      [reflector] { return valueOf(reflector->resyncs); });
   metrics.addCallback("irsa_webhook_watch_events_total", "counter",
                       "ServiceAccount ADDED, MODIFIED and DELETED watch events received.",
                       [reflector] { return valueOf(reflector->events); });

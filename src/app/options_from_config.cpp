@@ -40,6 +40,7 @@ kube::ServiceAccountCacheOptions serviceAccountCacheOptions(const config::Config
   options.annotation_prefix = c.annotation_prefix;
   options.resync_period = c.resync_period;
   options.lookup_grace_period = c.service_account_lookup_grace_period;
+  options.sync_wait = c.cache_sync_wait;
   return options;
 }
 
@@ -50,6 +51,7 @@ server::ServerOptions serverOptions(const config::Config& c) {
   options.metrics_port = c.metrics_port;
   options.tls_min_version = static_cast<int>(c.tls_min_version);
   options.cipher_suites = c.tls_cipher_suites;
+  options.client_ca_file = c.client_ca_file;
   options.worker_threads = static_cast<std::size_t>(c.worker_threads);
   options.max_request_bytes = static_cast<std::size_t>(c.max_request_bytes);
   // Milliseconds end to end. A zero timeout would cut every connection at once, so it

@@ -106,6 +106,16 @@ std::function<std::string(const std::string&)> typedSetter(T& target,
   };
 }
 
+// Upstream's default is the empty string: Go's own minimum for servers, TLS 1.2.
+std::function<std::string(const std::string&)> minVersionSetter(tls::Version& target) {
+  auto parse = typedSetter(target, &tls::parseMinVersion);
+  return [&target, parse](const std::string& text) -> std::string {
+    if (!text.empty()) return parse(text);
+    target = tls::Version::kTls12;
+    return {};
+  };
+}
+
 std::function<std::string(const std::string&)> positiveNumberSetter(double& target) {
   return [&target](const std::string& text) -> std::string {
     try {
@@ -130,12 +140,12 @@ std::string durationText(std::chrono::milliseconds value) {
 // klog's flags, accepted so Go-webhook manifests work unchanged; logging is spdlog's.
 void addKlogFlags(std::vector<Flag>& flags) {
   for (const char* name : {"log_dir", "log_file", "log_file_max_size", "stderrthreshold", "vmodule",
-                           "log_backtrace_at"}) {
+                           "log_backtrace_at", "alsologtostderrthreshold"}) {
     flags.push_back({name, Kind::kIgnored, "accepted for klog compatibility; ignored",
                      [](const std::string&) { return std::string(); }, ""});
   }
   for (const char* name : {"logtostderr", "alsologtostderr", "skip_headers", "skip_log_headers",
-                           "add_dir_header", "one_output"}) {
+                           "add_dir_header", "one_output", "legacy_stderr_threshold_behavior"}) {
     flags.push_back({name, Kind::kIgnoredBool, "accepted for klog compatibility; ignored",
                      [](const std::string& text) {
                        bool ignored = false;
@@ -161,10 +171,13 @@ std::vector<Flag> flagTable(Config& c) {
        stringSetter(c.tls_key), defaults.tls_key},
       {"tls-min-version", Kind::kString,
        "minimum TLS version: 1.0..1.3 or VersionTLS10..VersionTLS13",
-       typedSetter(c.tls_min_version, &tls::parseMinVersion), "1.2"},
+       minVersionSetter(c.tls_min_version), "1.2"},
       {"tls-cipher-suites", Kind::kString,
-       "comma-separated IANA cipher suite names (empty: OpenSSL defaults)",
+       "comma-separated IANA cipher suite names (empty: ECDHE with AES-GCM or ChaCha20)",
        typedSetter(c.tls_cipher_suites, &tls::parseCipherSuites), ""},
+      {"client-ca-file", Kind::kString,
+       "CA bundle (PEM); when set, /mutate requires a client certificate it verifies",
+       stringSetter(c.client_ca_file), ""},
       {"worker-threads", Kind::kInt,
        "most admission requests handled at once (connections are multiplexed; a request "
        "waiting on a ServiceAccount cache miss holds one)",
@@ -184,6 +197,10 @@ std::vector<Flag> flagTable(Config& c) {
        stringSetter(c.kubeconfig), ""},
       {"kube-api", Kind::kString, "Kubernetes API server URL (overrides the kubeconfig's)",
        stringSetter(c.kube_api), ""},
+      // Upstream's in-cluster mode stored its certificate in this Secret; that mode is
+      // refused (docs/migration.md), so the name is accepted and unused.
+      {"tls-secret", Kind::kIgnored, "accepted for compatibility (in-cluster mode only); ignored",
+       [](const std::string&) { return std::string(); }, ""},
       {"in-cluster", Kind::kBool, "accepted for compatibility; only false is supported",
        boolSetter(c.in_cluster), "false"},
       {"kube-api-qps", Kind::kDouble, "client-side rate limit for Kubernetes API requests",
@@ -195,12 +212,17 @@ std::vector<Flag> flagTable(Config& c) {
        stringSetter(c.namespace_name), defaults.namespace_name},
       {"service-name", Kind::kString, "Service name of the webhook (certificate DNS names)",
        stringSetter(c.service_name), defaults.service_name},
-      {"resync-period", Kind::kDuration, "periodic full re-list of the ServiceAccount cache",
+      {"resync-period", Kind::kDuration,
+       "how often the ServiceAccount cache resyncs (from memory, as client-go's informers)",
        durationSetter(c.resync_period), durationText(defaults.resync_period)},
       {"service-account-lookup-grace-period", Kind::kDuration,
        "how long a Pod waits for a ServiceAccount not yet in the cache",
        durationSetter(c.service_account_lookup_grace_period),
        durationText(defaults.service_account_lookup_grace_period)},
+      {"cache-sync-wait", Kind::kDuration,
+       "how long a Pod that arrives before the first ServiceAccount sync waits for it (0: not at "
+       "all)",
+       durationSetter(c.cache_sync_wait), durationText(defaults.cache_sync_wait)},
       {"service-accounts-file", Kind::kString,
        "YAML/JSON list of ServiceAccounts to use instead of the Kubernetes API (local runs, tests)",
        stringSetter(c.service_accounts_file), ""},
@@ -258,7 +280,9 @@ std::vector<Flag> flagTable(Config& c) {
       // Operations
       {"enable-debugging-handlers", Kind::kBool, "serve /debug/alpha/cache on the metrics port",
        boolSetter(c.enable_debugging_handlers), "false"},
-      {"v", Kind::kInt, "log verbosity (0 info, 4 debug, 6 trace)", intSetter(c.verbosity, 0, 10),
+      {"v", Kind::kInt, "log verbosity (0 info, 4 debug, 6 trace; any int32, as klog)",
+       intSetter(c.verbosity, std::numeric_limits<std::int32_t>::min(),
+                 std::numeric_limits<std::int32_t>::max()),
        "0"},
       {"log-format", Kind::kString, "text, or json for log pipelines",
        oneOf(c.log_format, {"text", "json"}), defaults.log_format},
@@ -290,6 +314,26 @@ Flag* findFlag(std::vector<Flag>& flags, const std::string& name) {
   return nullptr;
 }
 
+// pflag's one-letter shorthands upstream has: -v (klog's verbosity) and -h (help).
+const char* shorthandFlag(char letter) {
+  if (letter == 'v') return "v";
+  if (letter == 'h') return "help";
+  return nullptr;
+}
+
+// A single-dash argument that names no flag may be a shorthand with its value attached, as
+// pflag reads it: -v4 and -v=4 are --v=4.
+FlagArgument resolveArgument(const std::string& arg, std::vector<Flag>& flags) {
+  FlagArgument parsed = splitFlagArgument(arg);
+  if (arg[1] == '-' || findFlag(flags, parsed.name) != nullptr) return parsed;
+  const char* shorthand = shorthandFlag(arg[1]);
+  if (shorthand == nullptr) return parsed;
+  std::string rest = arg.substr(2);
+  if (!rest.empty() && rest[0] == '=') rest.erase(0, 1);
+  if (rest.empty()) return {shorthand, parsed.value};
+  return {shorthand, rest};
+}
+
 }  // namespace
 
 Result<Config> parseFlags(const std::vector<std::string>& args) {
@@ -301,7 +345,7 @@ Result<Config> parseFlags(const std::vector<std::string>& args) {
     if (arg.size() < 2 || arg[0] != '-') {
       return invalidArgument("unexpected argument \"" + arg + "\"; flags start with --");
     }
-    FlagArgument parsed = splitFlagArgument(arg);
+    FlagArgument parsed = resolveArgument(arg, flags);
     Flag* flag = findFlag(flags, parsed.name);
     if (flag == nullptr) return invalidArgument("unknown flag --" + parsed.name + " (see --help)");
     if (!parsed.value) {

@@ -10,6 +10,7 @@
 #include "irsa/openssl/handles.h"
 #include "irsa/openssl/pem.h"
 #include "kube/exec_credential.h"
+#include "kube/transport_error.h"
 
 namespace irsa::kube {
 namespace {
@@ -196,7 +197,8 @@ ApiResponse ApiClient::send(const std::string& method, const std::string& path,
         std::memory_order_relaxed);
     if (!result) {
       stats_.errors.fetch_add(1, std::memory_order_relaxed);
-      response = {0, {}, config_.server + ": " + httplib::to_string(result.error())};
+      response = {
+          0, {}, config_.server + ": " + describeTransportError(result.error(), host_, port_)};
       // After an API server restart every pooled keep-alive connection is dead: drop them
       // all so the retry opens a fresh one.
       concurrency::MutexLock lock(pool_mutex_);
@@ -264,7 +266,8 @@ ApiResponse ApiClient::stream(const std::string& path,
   if (status == 401) bearerToken(true);
   if (status != 0) return {status, std::move(error_body), {}};
   if (!result && !cancel.stop_requested()) stats_.errors.fetch_add(1, std::memory_order_relaxed);
-  return {0, {}, result ? std::string() : httplib::to_string(result.error())};
+  if (result || cancel.stop_requested()) return {0, {}, result ? std::string() : "cancelled"};
+  return {0, {}, config_.server + ": " + describeTransportError(result.error(), host_, port_)};
 }
 
 void ApiClient::cancelStreams() {

@@ -10,6 +10,8 @@
 namespace irsa::kube {
 namespace {
 
+constexpr std::chrono::milliseconds kMaxBackoffBeforeSync{5000};
+
 std::string urlEncode(const std::string& text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -85,8 +87,12 @@ void Reflector::setError(std::string error) {
   last_error_ = std::move(error);
 }
 
-bool Reflector::resyncDue() const {
-  return options_.resync_period.count() > 0 && clock_.now() - listed_at_ > options_.resync_period;
+void Reflector::resyncIfDue() {
+  if (options_.resync_period.count() <= 0 || clock_.now() - resynced_at_ < options_.resync_period)
+    return;
+  resynced_at_ = clock_.now();
+  stats_.resyncs.fetch_add(1, std::memory_order_relaxed);
+  sink_.resync();
 }
 
 bool Reflector::list(const std::stop_token& stop) {
@@ -124,7 +130,7 @@ bool Reflector::list(const std::stop_token& stop) {
   } while (!continue_token.empty());
   sink_.endList();
   resource_version_ = resource_version;
-  listed_at_ = clock_.now();
+  resynced_at_ = clock_.now();
   stats_.lists.fetch_add(1, std::memory_order_relaxed);
   synced_ = true;
   setError({});
@@ -160,12 +166,14 @@ Reflector::WatchEnd Reflector::watch(const std::stop_token& stop) {
       const std::string rv = metadata->value("resourceVersion", "");
       if (!rv.empty()) resource_version_ = rv;
     }
-    if (type == "BOOKMARK") return true;
     if (type == "ADDED" || type == "MODIFIED" || type == "DELETED") {
       stats_.events.fetch_add(1, std::memory_order_relaxed);
       sink_.event(type, object);
     }
-    return !stop.stop_requested() && !resyncDue();
+    // Bookmarks arrive about once a minute on a quiet collection, so a resync is at most
+    // that late.
+    resyncIfDue();
+    return !stop.stop_requested();
   });
   const ApiResponse response = client_.stream(
       path, [&](std::string_view data) { return parser.feed(data); },
@@ -189,13 +197,17 @@ Reflector::WatchEnd Reflector::watchEnd(const ApiResponse& response, bool malfor
   if (!response.error.empty() && from_events == WatchEnd::kResume) {
     setError("WATCH " + options_.collection_path + ": " + response.error);
   }
-  if (resyncDue()) return WatchEnd::kRelist;
+  resyncIfDue();
   return from_events;
 }
 
 void Reflector::backOff(Loop& loop, const std::stop_token& stop) {
   clock_.sleepFor(stop, jittered(loop.backoff));
-  loop.backoff = std::min(loop.backoff * 2, options_.max_backoff);
+  // Until the first sync, readiness and every lookup wait for the API server: retry at
+  // least every few seconds so they are not kept waiting long after it comes back.
+  const std::chrono::milliseconds cap =
+      synced_ ? options_.max_backoff : std::min(options_.max_backoff, kMaxBackoffBeforeSync);
+  loop.backoff = std::min(loop.backoff * 2, cap);
 }
 
 void Reflector::run(const std::stop_token& stop) {
@@ -233,8 +245,7 @@ bool Reflector::turn(Loop& loop, const std::stop_token& stop) {
   if (end == WatchEnd::kStopped || stop.stop_requested()) return false;
   stats_.watch_restarts.fetch_add(1, std::memory_order_relaxed);
   if (end == WatchEnd::kRelist) {
-    spdlog::info("re-listing {} ({})", options_.collection_path,
-                 lastError().empty() ? "resync period" : lastError());
+    spdlog::info("re-listing {} ({})", options_.collection_path, lastError());
     loop.need_list = true;
     return true;
   }

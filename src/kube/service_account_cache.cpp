@@ -142,10 +142,10 @@ std::optional<ServiceAccountRecord> ServiceAccountCache::fetch(const std::string
   if (!response.ok()) return std::nullopt;
   const auto object = nlohmann::json::parse(response.body, nullptr, false);
   if (object.is_discarded() || !object.is_object()) return std::nullopt;
-  auto result = toRecord(object);
-  // Only fill a gap: an entry the watch already wrote is at least as fresh.
-  if (result && !peek(namespace_name, name)) upsert(*result);
-  return result;
+  // Answers the waiting lookups only and is not stored: a DELETED event that overtook this
+  // GET would otherwise leave an entry that no later event removes, and resyncs do not
+  // re-list (docs/behaviour.md, "ServiceAccount cache").
+  return toRecord(object);
 }
 
 Result<ServiceAccountCache::RecordFuture> ServiceAccountCache::directGet(
@@ -174,9 +174,31 @@ Result<ServiceAccountCache::RecordFuture> ServiceAccountCache::directGet(
   return future;
 }
 
+void ServiceAccountCache::awaitFirstSync(const std::string& namespace_name,
+                                         const std::string& name) {
+  stats_.lookups_before_sync.fetch_add(1, std::memory_order_relaxed);
+  const auto deadline = clock_.now() + options_.sync_wait;
+  while (!synced()) {
+    const std::uint64_t seen = arrivals_.generation();
+    if (synced()) return;
+    if (clock_.now() >= deadline) {
+      stats_.lookups_unsynced.fetch_add(1, std::memory_order_relaxed);
+      const std::string error = lastError();
+      spdlog::warn("ServiceAccount {}/{} looked up before the cache synced{}", namespace_name, name,
+                   error.empty() ? std::string() : " (" + error + ")");
+      return;
+    }
+    clock_.waitUntil({}, deadline, arrivals_, seen);
+  }
+}
+
 std::optional<ServiceAccountRecord> ServiceAccountCache::find(const std::string& namespace_name,
                                                               const std::string& name) {
   if (auto record = peek(namespace_name, name)) return record;
+  if (!synced() && options_.sync_wait.count() > 0) {
+    awaitFirstSync(namespace_name, name);
+    if (auto record = peek(namespace_name, name)) return record;
+  }
   stats_.misses.fetch_add(1, std::memory_order_relaxed);
   if (options_.lookup_grace_period.count() <= 0) return std::nullopt;
   const auto deadline = clock_.now() + options_.lookup_grace_period;

@@ -73,6 +73,8 @@ std::string_view reasonPhrase(int status) {
       return "OK";
     case 400:
       return "Bad Request";
+    case 403:
+      return "Forbidden";
     case 404:
       return "Not Found";
     case 405:
@@ -108,6 +110,27 @@ std::string_view trimSpaces(std::string_view value) {
 
 ParsedRequest headersTooLarge(const RequestLimits& limits) {
   return error(431, "request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes");
+}
+
+// RFC 9112 §2.2 allows a server to accept a bare LF; this one refuses it, because otherwise
+// a head ended by LF alone is never complete and the client waits for the read timeout.
+bool hasBareLineFeed(std::string_view data, std::size_t start, std::size_t header_end) {
+  const std::size_t limit = header_end == std::string_view::npos ? data.size() : header_end;
+  for (std::size_t at = data.find('\n', start); at != std::string_view::npos && at < limit;
+       at = data.find('\n', at + 1)) {
+    if (at == start || data[at - 1] != '\r') return true;
+  }
+  return false;
+}
+
+// NUL and other control characters (except HTAB) are not allowed in field values
+// (RFC 9110 §5.5); a value carrying them is refused rather than passed on.
+bool hasControlCharacter(std::string_view value) {
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && byte != '\t') || byte == 0x7f) return true;
+  }
+  return false;
 }
 
 // The header fields the server acts on, besides Content-Type (kept in the request).
@@ -156,6 +179,7 @@ std::optional<ParsedRequest> readHeaderField(std::string_view field, ParsedReque
   }
   const std::string_view name = field.substr(0, colon);
   const std::string_view value = trimSpaces(field.substr(colon + 1));
+  if (hasControlCharacter(value)) return error(400, "control character in a header value");
   if (equalsIgnoreCase(name, "content-length")) {
     std::uint64_t parsed = 0;
     const auto [end_of_number, status] =
@@ -224,6 +248,9 @@ ParsedRequest parseRequest(std::string_view data, const RequestLimits& limits, b
   std::size_t start = 0;
   while (start + 1 < data.size() && data[start] == '\r' && data[start + 1] == '\n') start += 2;
   const std::size_t header_end = data.find("\r\n\r\n", start);
+  if (hasBareLineFeed(data, start, header_end)) {
+    return error(400, "bare LF in the request head; lines end with CRLF");
+  }
   if (header_end == std::string_view::npos) {
     if (data.size() - start > limits.max_header_bytes) return headersTooLarge(limits);
     return {};

@@ -45,7 +45,10 @@ struct HttpsServer::Connection {
   // Read by the reaper thread; everything else belongs to the thread serving the event.
   std::atomic<std::int64_t> deadline{kNoDeadline};
   std::atomic<bool> idle{false};  // between requests, nothing buffered
-  std::atomic<bool> cut{false};   // the reaper shut the socket down
+  // No byte of a request received yet: on shutdown such a connection may still send its
+  // first request (within first_request_grace), where an idle one is closed at once.
+  std::atomic<bool> fresh{true};
+  std::atomic<bool> cut{false};  // the reaper shut the socket down
 };
 
 }  // namespace irsa::server

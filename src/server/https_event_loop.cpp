@@ -13,15 +13,27 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <string>
 
 #include "server/http_message.h"
 #include "server/https_connection.h"
 #include "server/https_server.h"
+#include "server/memory_release.h"
 
 namespace irsa::server {
 namespace {
 
 constexpr std::uint64_t kMaxDiscardBytes = std::uint64_t{64} * 1024 * 1024;
+
+// Empties `buffer`; one grown past kRetainedBufferBytes (a large body or answer) is freed
+// rather than kept for the connection's next, usually small, request.
+void releaseIfLarge(std::string& buffer) {
+  if (buffer.capacity() > kRetainedBufferBytes) {
+    std::string().swap(buffer);
+  } else {
+    buffer.clear();
+  }
+}
 
 // Which of the server's threads runs the current serve() (for the handler watchdog).
 thread_local std::size_t current_thread_index = 0;
@@ -79,12 +91,12 @@ void HttpsServer::run(std::size_t index) {
   }
 }
 
-void HttpsServer::acceptConnections() {
-  while (!stopping_.load()) {
+void HttpsServer::acceptConnections(bool queued_only) {
+  while (queued_only || !stopping_.load()) {
     FileDescriptor fd(::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!fd.valid()) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK && !stopping_.load()) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && !stopping_.load() && !queued_only) {
         // EMFILE and friends: log and back off rather than spin on a ready listener.
         spdlog::warn("accept failed: {}", std::strerror(errno));  // NOLINT(concurrency-mt-unsafe)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -97,7 +109,7 @@ void HttpsServer::acceptConnections() {
     }
     addConnection(std::move(fd));
   }
-  if (!stopping_.load()) {
+  if (!stopping_.load() && !queued_only) {
     epoll_event listener{};
     listener.events = EPOLLIN | EPOLLONESHOT;
     listener.data.ptr = &g_listener_marker;
@@ -199,7 +211,7 @@ HttpsServer::Step HttpsServer::writeResponse(Connection& c) {
     if (!rearmAfter(c, written)) close(c);
     return Step::kYield;
   }
-  c.out.clear();
+  releaseIfLarge(c.out);
   c.out_offset = 0;
   if (c.interim) {
     c.interim = false;
@@ -261,7 +273,10 @@ HttpsServer::Step HttpsServer::readRequest(Connection& c) {
 
 void HttpsServer::answer(Connection& c, const ParsedRequest& request) {
   c.deadline = kNoDeadline;  // the handler may wait (cache miss); not the client's fault
-  const HttpRequest view{request.method, request.path, request.content_type, request.body};
+  const bool verified = SSL_get0_peer_certificate(c.ssl.get()) != nullptr &&
+                        SSL_get_verify_result(c.ssl.get()) == X509_V_OK;
+  const HttpRequest view{request.method, request.path, request.content_type, request.body,
+                         verified};
   handler_started_[current_thread_index].store(nowMillis(), std::memory_order_relaxed);
   const HttpResponse response = handler_(view);
   handler_started_[current_thread_index].store(0, std::memory_order_relaxed);
@@ -276,6 +291,7 @@ void HttpsServer::answer(Connection& c, const ParsedRequest& request) {
   appendResponse(c.out, response.status, response.content_type, response.body, header,
                  request.head);
   c.in.erase(0, request.consumed);
+  if (c.in.empty()) releaseIfLarge(c.in);
   c.phase = Connection::Phase::kResponse;
   c.deadline = nowMillis() + options_.write_timeout.count();
 }
@@ -297,14 +313,16 @@ HttpsServer::Step HttpsServer::receive(Connection& c) {
   const int received = SSL_read(c.ssl.get(), buffer, sizeof buffer);
   if (received > 0) {
     if (c.in.empty()) c.deadline = nowMillis() + options_.read_timeout.count();
+    c.fresh = false;
     c.in.append(buffer, static_cast<std::size_t>(received));
     return Step::kNext;
   }
   const int error = SSL_get_error(c.ssl.get(), received);
   if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
     if (c.in.empty()) {
-      // Idle between requests: during shutdown this is the moment to let go.
-      if (stopping_.load()) {
+      // Idle between requests: during shutdown this is the moment to let go. Not before the
+      // first request: the client may be about to send it.
+      if (stopping_.load() && !c.fresh.load()) {
         close(c);
         return Step::kYield;
       }

@@ -1,7 +1,6 @@
 #include "server/https_server.h"
 
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -9,9 +8,10 @@
 
 #include <csignal>
 #include <cstdint>
-#include <cstring>
 
 #include "server/https_connection.h"
+#include "server/listen_socket.h"
+#include "server/memory_release.h"
 
 // The server's lifecycle: listening, starting the threads, the handler watchdog and
 // deadline reaper, and the drain on stop. The event loop is in https_event_loop.cpp.
@@ -38,37 +38,9 @@ Status HttpsServer::bind() {
 }
 
 Status HttpsServer::listen() {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* addresses = nullptr;
-  const std::string port_text = std::to_string(options_.port);
-  const char* host = options_.bind_address.empty() ? nullptr : options_.bind_address.c_str();
-  if (const int rc = ::getaddrinfo(host, port_text.c_str(), &hints, &addresses); rc != 0) {
-    return unavailable("cannot resolve bind address " + options_.bind_address + ": " +
-                       gai_strerror(rc));
-  }
-  std::string failure = "no usable address";
-  for (addrinfo* address = addresses; address != nullptr; address = address->ai_next) {
-    FileDescriptor fd(::socket(address->ai_family,
-                               address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                               address->ai_protocol));
-    if (!fd.valid()) continue;
-    const int one = 1;
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd.get(), address->ai_addr, address->ai_addrlen) == 0 &&
-        ::listen(fd.get(), 1024) == 0) {
-      listen_fd_ = std::move(fd);
-      break;
-    }
-    failure = std::strerror(errno);  // NOLINT(concurrency-mt-unsafe): start-up, one thread
-  }
-  ::freeaddrinfo(addresses);
-  if (!listen_fd_.valid()) {
-    return unavailable("cannot listen on " + options_.bind_address + ":" + port_text + ": " +
-                       failure);
-  }
+  Result<FileDescriptor> listening = listenTcp(options_.bind_address, options_.port);
+  if (!listening.ok()) return listening.status();
+  listen_fd_ = std::move(*listening);
   return okStatus();
 }
 
@@ -77,6 +49,7 @@ void HttpsServer::start() {
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, nullptr);
+  returnLargeAllocationsEagerly();
   const std::size_t count = options_.threads == 0 ? 1 : options_.threads;
   const std::size_t per_core = std::size_t{2} * std::max(1U, std::thread::hardware_concurrency());
   base_allowance_ =
@@ -95,8 +68,19 @@ void HttpsServer::watchAndReap(const std::stop_token& stop) {
   std::unique_lock lock(sleep_mutex);
   // Quick ticks only while handlers run: an idle webhook should cost (almost) nothing.
   auto next_reap = Clock::now();
+  // Once no handler has run for a second, hand what they freed back to the kernel (once:
+  // malloc_trim walks every arena, not something to do between requests under load).
+  auto last_busy = Clock::now();
+  bool trimmed = true;
   while (!stop.stop_requested()) {
     const bool busy = watchHandlers();
+    if (busy) {
+      last_busy = Clock::now();
+      trimmed = false;
+    } else if (!trimmed && Clock::now() - last_busy > std::chrono::seconds(1)) {
+      releaseFreedMemory();
+      trimmed = true;
+    }
     if (Clock::now() >= next_reap) {
       reapExpired();
       next_reap = Clock::now() + std::chrono::milliseconds(100);
@@ -126,11 +110,18 @@ bool HttpsServer::watchHandlers() {
 void HttpsServer::reapExpired() {
   const std::int64_t now = nowMillis();
   const bool stopping = stopping_.load();
+  const bool fresh_expired = stopping && now >= first_request_cutoff_.load();
   concurrency::MutexLock lock(connections_mutex_);
   for (const auto& [key, connection] : connections_) {
     if (connection->cut.load()) continue;
     const bool expired = connection->deadline.load() < now;
-    if (expired || (stopping && connection->idle.load())) {
+    // On stop, a connection that has served requests is closed between them; one that has
+    // not begun its first (handshake done or not) gets until the cutoff to send it, as Go's
+    // http.Server.Shutdown allows.
+    const bool fresh = connection->fresh.load();
+    const bool let_go =
+        stopping && ((connection->idle.load() && !fresh) || (fresh && fresh_expired));
+    if (expired || let_go) {
       // The serving thread (or the next event) sees the dead socket and closes it; the
       // file descriptor stays valid until then because only close() closes it.
       ::shutdown(connection->socket.get(), SHUT_RDWR);
@@ -140,11 +131,17 @@ void HttpsServer::reapExpired() {
 }
 
 void HttpsServer::stop(std::chrono::milliseconds grace) {
+  if (stopping_.load()) return;
+  // Before stopping_ is seen: the reaper reads the cutoff only once stopping.
+  first_request_cutoff_ = nowMillis() + std::min(options_.first_request_grace, grace).count();
   if (stopping_.exchange(true)) return;
   if (listen_fd_.valid() && epoll_fd_.valid()) {
+    ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, listen_fd_.get(), nullptr);
+    // Clients whose connection the kernel already completed have sent (or are sending)
+    // a request: serve them rather than reset them (docs/operations.md, "Shutdown").
+    if (!threads_.empty()) acceptConnections(true);
     // New connections are refused from now on. The descriptor itself is closed only after
     // the threads are joined: one of them may be inside accept4() on it.
-    ::epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, listen_fd_.get(), nullptr);
     ::shutdown(listen_fd_.get(), SHUT_RDWR);
   }
   if (reaper_.joinable()) {

@@ -51,6 +51,7 @@ struct HttpRequest {
   std::string_view path;  // without the query string
   std::string_view content_type;
   std::string_view body;
+  bool client_certificate = false;  // the client presented a certificate that verified
 };
 
 struct HttpResponse {
@@ -64,15 +65,17 @@ struct HttpResponse {
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpsServerOptions {
-  std::string bind_address = "0.0.0.0";
-  int port = 443;                  // 0 picks a free port
-  std::size_t threads = 64;        // most that may be inside handlers at once
-  std::size_t active_threads = 0;  // taking events at once when none blocks; 0: 2 per core
+  std::string bind_address = "::";  // dual-stack; 0.0.0.0 where there is no IPv6
+  int port = 443;                   // 0 picks a free port
+  std::size_t threads = 64;         // most that may be inside handlers at once
+  std::size_t active_threads = 0;   // taking events at once when none blocks; 0: 2 per core
   std::size_t max_request_bytes = std::size_t{3} * 1024 * 1024;
   std::size_t max_connections = 10000;
   std::chrono::milliseconds read_timeout{10000};        // from a request's first byte to its last
   std::chrono::milliseconds write_timeout{10000};       // for a response the client does not read
   std::chrono::milliseconds keep_alive_timeout{10000};  // idle between requests
+  // On stop, how long a connection that has not begun its first request may still send it.
+  std::chrono::milliseconds first_request_grace{5000};
 };
 
 class HttpsServer {
@@ -106,7 +109,9 @@ class HttpsServer {
   void run(std::size_t index) EXCLUDES(gate_mutex_);
   void watchAndReap(const std::stop_token& stop);
   bool watchHandlers() EXCLUDES(gate_mutex_);  // true while some handler runs
-  void acceptConnections() EXCLUDES(connections_mutex_);
+  // Accepts what the listen queue holds; `queued_only` (on stop): even while stopping,
+  // and without re-arming the listener.
+  void acceptConnections(bool queued_only = false) EXCLUDES(connections_mutex_);
   void addConnection(FileDescriptor socket) EXCLUDES(connections_mutex_);
   void serve(Connection& connection);
   Step handshake(Connection& connection);
@@ -134,6 +139,8 @@ class HttpsServer {
   FileDescriptor wake_fd_;  // eventfd: readable means "threads, exit"
   int port_ = 0;
   std::atomic<bool> stopping_{false};
+  // Set by stop(): when connections that have not begun a request are cut (steady ms).
+  std::atomic<std::int64_t> first_request_cutoff_{0};
 
   // The gate in front of epoll_wait: at most `allowance_` threads past it. Both counters
   // are atomics so the fast path reads them without the lock; gate_mutex_ guards their

@@ -1,16 +1,40 @@
 #include "irsa/server/webhook_server.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include "irsa/status/result.h"
 #include "server/admission_route.h"
 #include "server/https_server.h"
+#include "server/listen_socket.h"
 #include "server/server_metrics.h"
 
 namespace irsa::server {
 namespace {
+
+// Without --tls-cipher-suites: forward secrecy and authenticated encryption only; no CBC,
+// no RSA key exchange (docs/security.md, "TLS"). TLS 1.3's suites all qualify.
+constexpr std::string_view kModernTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+// Asks clients for a certificate and verifies one that is presented against `ca_file`.
+// Not presenting one is allowed at the TLS level so kubelet's HTTPS probes keep working;
+// route() refuses /mutate without one (docs/security.md, "Client certificates").
+Status verifyClients(SSL_CTX* context, const std::string& ca_file) {
+  if (SSL_CTX_load_verify_locations(context, ca_file.c_str(), nullptr) != 1) {
+    return invalidArgument("--client-ca-file: cannot read a PEM CA bundle from " + ca_file);
+  }
+  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca_file.c_str());
+  if (names == nullptr) return invalidArgument("--client-ca-file: no certificate in " + ca_file);
+  SSL_CTX_set_client_CA_list(context, names);  // takes ownership
+  SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+  return okStatus();
+}
 
 // A server TLS context with the configured minimum version and cipher suites; failure
 // names the setting OpenSSL refused.
@@ -24,8 +48,14 @@ Result<openssl::SslContextPtr> newTlsContext(const ServerOptions& options) {
     return invalidArgument("TLS minimum version was refused by OpenSSL");
   }
   const CipherSuites& suites = options.cipher_suites;
-  if (!suites.tls12.empty() && SSL_CTX_set_cipher_list(context.get(), suites.tls12.c_str()) != 1) {
+  const std::string tls12 = suites.tls12.empty() ? std::string(kModernTls12Ciphers) : suites.tls12;
+  if (SSL_CTX_set_cipher_list(context.get(), tls12.c_str()) != 1) {
     return invalidArgument("TLS 1.2 cipher suites were refused by OpenSSL");
+  }
+  if (!options.client_ca_file.empty()) {
+    if (Status verifying = verifyClients(context.get(), options.client_ca_file); !verifying.ok()) {
+      return verifying;
+    }
   }
   if (!suites.tls13.empty() && SSL_CTX_set_ciphersuites(context.get(), suites.tls13.c_str()) != 1) {
     return invalidArgument("TLS 1.3 cipher suites were refused by OpenSSL");
@@ -77,7 +107,11 @@ Status WebhookServer::readiness() const {
 
 HttpResponse WebhookServer::route(const HttpRequest& request) {
   HttpResponse response;
-  if (request.path == "/mutate") {
+  if (request.path == "/mutate" && !options_.client_ca_file.empty() &&
+      !request.client_certificate) {
+    response.status = 403;
+    response.body = "a client certificate signed by --client-ca-file is required\n";
+  } else if (request.path == "/mutate") {
     response = std::move(mutate_route_(request).response);
   } else if (request.path == "/healthz" || request.path == "/readyz") {
     if (request.method != "GET" && request.method != "HEAD") {
@@ -116,6 +150,7 @@ Status WebhookServer::start() {
   https.read_timeout = options_.read_timeout;
   https.write_timeout = options_.write_timeout;
   https.keep_alive_timeout = options_.keep_alive_timeout;
+  https.first_request_grace = options_.first_request_grace;
   server_ = std::make_unique<HttpsServer>(
       https, tls_context_.get(), [this](const HttpRequest& request) { return route(request); });
   if (Status bound = server_->bind(); !bound.ok()) {
@@ -130,26 +165,37 @@ Status WebhookServer::start() {
   for (int i = 0; i < 500 && metrics_thread_.joinable() && !metrics_server_->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  spdlog::info("serving admission on {}:{} (metrics on {})", options_.bind_address, bound_port_,
-               bound_metrics_port_);
+  spdlog::info("serving admission on {} (metrics on port {})",
+               endpointText(options_.bind_address, bound_port_), bound_metrics_port_);
   return okStatus();
 }
 
 Status WebhookServer::startMetrics() {
   if (options_.metrics_port < 0) return okStatus();
   metrics_server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
-  if (options_.metrics_port == 0) {
-    bound_metrics_port_ = metrics_server_->bind_to_any_port(options_.bind_address);
-    if (bound_metrics_port_ <= 0) return unavailable("cannot bind the metrics port");
-  } else {
-    if (!metrics_server_->bind_to_port(options_.bind_address, options_.metrics_port)) {
-      return unavailable("cannot listen on " + options_.bind_address + ":" +
-                         std::to_string(options_.metrics_port));
-    }
-    bound_metrics_port_ = options_.metrics_port;
+  metrics_server_->set_socket_options([](int fd) {
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    // Dual-stack like the admission port (server/listen_socket.h); fails harmlessly on IPv4.
+    const int zero = 0;
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+  });
+  bound_metrics_port_ = bindMetrics(options_.bind_address);
+  if (bound_metrics_port_ <= 0 && options_.bind_address == kDualStackAddress) {
+    spdlog::info("no IPv6 on this host; metrics listen on {}", kIpv4AnyAddress);
+    bound_metrics_port_ = bindMetrics(kIpv4AnyAddress);
+  }
+  if (bound_metrics_port_ <= 0) {
+    return unavailable("cannot listen on " +
+                       endpointText(options_.bind_address, options_.metrics_port) + " (metrics)");
   }
   metrics_thread_ = std::thread([this] { metrics_server_->listen_after_bind(); });
   return okStatus();
+}
+
+int WebhookServer::bindMetrics(const std::string& address) {
+  if (options_.metrics_port == 0) return metrics_server_->bind_to_any_port(address);
+  return metrics_server_->bind_to_port(address, options_.metrics_port) ? options_.metrics_port : -1;
 }
 
 void WebhookServer::shutdown(std::chrono::milliseconds drain) {

@@ -52,6 +52,8 @@ std::string_view trim(std::string_view text) {
 }  // namespace
 
 Result<Version> parseMinVersion(std::string_view value) {
+  // Go's flag takes an empty value as "not set": the default (docs/behaviour.md §1.1).
+  if (value.empty()) return Version::kTls12;
   static constexpr std::array<std::pair<std::string_view, Version>, 8> kVersions = {{
       {"1.0", Version::kTls10},
       {"1.1", Version::kTls11},

@@ -122,3 +122,42 @@ TEST(Flags, VersionAndHelp) {
 
 }  // namespace
 }  // namespace irsa::config
+
+namespace irsa::config {
+namespace {
+
+// Flags upstream's pflag command line accepts that once exited 2 here (issue #15 item 3).
+TEST(FlagsUpstreamCompat, AcceptsTlsSecretAndNewerKlogFlags) {
+  parseOk({"--tls-secret=pod-identity-webhook", "--legacy_stderr_threshold_behavior=false",
+           "--alsologtostderrthreshold=INFO", "--legacy_stderr_threshold_behavior"});
+}
+
+TEST(FlagsUpstreamCompat, VerbosityShorthandAttached) {
+  EXPECT_EQ(parseOk({"-v4"}).verbosity, 4);
+  EXPECT_EQ(parseOk({"-v=6"}).verbosity, 6);
+  EXPECT_EQ(parseOk({"-v", "2"}).verbosity, 2);
+  EXPECT_NE(parseError({"-vx"}).find("--v: invalid value \"x\""), std::string::npos);
+}
+
+TEST(FlagsUpstreamCompat, EmptyTlsMinVersionIsGosDefault) {
+  EXPECT_EQ(parseOk({"--tls-min-version="}).tls_min_version, tls::Version::kTls12);
+}
+
+// The remaining differences docs/migration.md lists.
+TEST(FlagsUpstreamCompat, DocumentedDifferences) {
+  EXPECT_NE(parseError({"--watch-config-map", "false"}).find("unexpected argument \"false\""),
+            std::string::npos);
+  EXPECT_NE(parseError({"--port=0x1bb"}).find("--port"), std::string::npos);
+  EXPECT_NE(parseError({"--resync-period=-1s"}).find("must not be negative"), std::string::npos);
+  EXPECT_EQ(parseOk({"-port=8443"}).port, 8443);
+  EXPECT_EQ(parseOk({"-v=-1"}).verbosity, -1);
+  EXPECT_EQ(parseOk({"-v=2147483647"}).verbosity, 2147483647);
+  EXPECT_NE(parseError({"--in-cluster"}).find("--in-cluster"), std::string::npos);
+}
+
+TEST(FlagsUpstreamCompat, HelpShorthand) {
+  EXPECT_TRUE(parseOk({"-h"}).show_help);
+}
+
+}  // namespace
+}  // namespace irsa::config

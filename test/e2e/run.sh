@@ -239,6 +239,9 @@ done
 pod after-restart app
 check "6b kube-apiserver restart: watch recovered, new SA changes reach Pods" eq "$ok|$(env_of after-restart '.spec.containers[0]' AWS_ROLE_ARN)" "1|$ROLE/after-restart"
 
+# --- 9. API server out of reach (test/e2e/apiserver-outage.sh) ---------------------------------
+source "$here/apiserver-outage.sh"
+
 # 6c: webhook down: failurePolicy Ignore (chart default) lets Pods through, unmutated.
 stop_webhook
 pod while-down app
@@ -264,6 +267,7 @@ check "8a helm template of every certificate mode passes a server-side dry run" 
 helm template irsa-webhook "$root/charts/irsa-webhook" --namespace "$WEBHOOK_NS" --kube-version 1.33.0 \
   --show-only templates/rbac.yaml >"$WORK/builtin-rbac.yaml"
 kubectl apply -f "$WORK/builtin-rbac.yaml" >/dev/null
+source "$here/rbac-checks.sh"
 # No caBundle: the webhook must create its CA and publish it. Its certificate covers the
 # service's DNS names, one of which is the bare service name: "localhost" here.
 kubectl patch mutatingwebhookconfiguration irsa-webhook --type=json -p "[{\"op\":\"replace\",\"path\":\"/webhooks/0/clientConfig\",\"value\":{\"url\":\"https://localhost:$WEBHOOK_PORT/mutate\"}}]" >/dev/null

@@ -150,6 +150,78 @@ TEST_F(CacheTest, GoneResourceVersionTriggersARelist) {
   EXPECT_TRUE(eventually([&] { return cache_->peek("team", "after-410").has_value(); }));
 }
 
+TEST_F(CacheTest, ResyncAsksTheApiServerForNothing) {
+  // Fails before the fix: every resync period was a full re-LIST.
+  api_.put("serviceaccounts", "team", "app",
+           {{"eks.amazonaws.com/role-arn", "arn:aws:iam::1:role/a"}});
+  ServiceAccountCacheOptions options;
+  options.resync_period = 50ms;
+  startCache(options);
+  ASSERT_TRUE(eventually([&] { return cache_->reflectorStats().resyncs.load() >= 4; }));
+  EXPECT_EQ(api_.listRequests(), 1);
+  EXPECT_EQ(api_.watchRequests(), 1) << "the watch is not ended by a resync";
+  EXPECT_EQ(api_.getRequests(), 0);
+  EXPECT_EQ(roleOf(cache_->peek("team", "app")), "arn:aws:iam::1:role/a");
+}
+
+TEST_F(CacheTest, AMissAnsweredByAGetIsNotStored) {
+  // Fails before the fix: the GET's answer was stored, and a DELETED event that overtook
+  // the GET would have left it there for good now that resyncs do not re-list.
+  ServiceAccountCacheOptions options;
+  options.lookup_grace_period = 1s;
+  startCache(options);
+  api_.holdWatchEvents(true);
+  api_.put("serviceaccounts", "team", "fresh",
+           {{"eks.amazonaws.com/role-arn", "arn:aws:iam::1:role/f"}});
+  EXPECT_EQ(roleOf(cache_->find("team", "fresh")), "arn:aws:iam::1:role/f");
+  EXPECT_EQ(cache_->stats().direct_gets.load(), 1u);
+  EXPECT_FALSE(cache_->peek("team", "fresh").has_value()) << "only the watch writes the cache";
+  api_.remove("serviceaccounts", "team", "fresh");
+  api_.put("serviceaccounts", "team", "marker", {});
+  api_.holdWatchEvents(false);
+  ASSERT_TRUE(eventually([&] { return cache_->peek("team", "marker").has_value(); }));
+  EXPECT_FALSE(cache_->peek("team", "fresh").has_value());
+}
+
+TEST_F(CacheTest, ALookupBeforeTheFirstSyncWaitsForIt) {
+  // Fails before the fix: the lookup was answered "not found" after the grace period while
+  // the first LIST was still on its way.
+  api_.put("serviceaccounts", "team", "app",
+           {{"eks.amazonaws.com/role-arn", "arn:aws:iam::1:role/a"}});
+  api_.failNextRequests(1000, 503);  // the GETs of the lookup fail too
+  client_ = std::make_unique<ApiClient>(clientConfig(), 1000, 1000);
+  ServiceAccountCacheOptions options;
+  options.resync_period = 0ms;
+  options.sync_wait = 5s;
+  cache_ = std::make_unique<ServiceAccountCache>(*client_, options);
+  cache_->start();
+  std::optional<ServiceAccountRecord> found;
+  std::thread lookup([&] { found = cache_->find("team", "app"); });
+  ASSERT_TRUE(eventually([&] { return cache_->stats().lookups_before_sync.load() == 1; }));
+  std::this_thread::sleep_for(300ms);  // longer than the grace period
+  api_.failNextRequests(0, 503);
+  lookup.join();
+  EXPECT_EQ(roleOf(found), "arn:aws:iam::1:role/a");
+  EXPECT_EQ(cache_->stats().lookups_unsynced.load(), 0u);
+}
+
+TEST_F(CacheTest, TheSyncWaitIsBounded) {
+  api_.failNextRequests(100000, 503);
+  client_ = std::make_unique<ApiClient>(clientConfig(), 1000, 1000);
+  ServiceAccountCacheOptions options;
+  options.resync_period = 0ms;
+  options.sync_wait = 300ms;
+  cache_ = std::make_unique<ServiceAccountCache>(*client_, options);
+  cache_->start();
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(cache_->find("team", "app").has_value());
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(took, 290ms);
+  EXPECT_LT(took, 3s);
+  EXPECT_EQ(cache_->stats().lookups_unsynced.load(), 1u);
+  EXPECT_FALSE(cache_->synced());
+}
+
 TEST_F(CacheTest, ServerErrorsDelaySyncButDoNotBreakIt) {
   api_.failNextRequests(3, 500);
   startCache();

@@ -132,5 +132,24 @@ TEST(AppendResponse, WritesStatusHeadersAndBody) {
             "Connection: keep-alive\r\n\r\n");
 }
 
+// Found by the bad-input matrix: a head ended by bare LFs was never complete (the client
+// waited for the read timeout), and a NUL in a header value was accepted.
+TEST(ParseRequest, BareLineFeedIsRefusedAtOnce) {
+  for (const std::string_view data :
+       {"GET / HTTP/1.1\n\n", "GET / HTTP/1.1\r\nHost: x\n\r\n", "GET / HTTP/1.1\nHost: x"}) {
+    const ParsedRequest request = parse(data);
+    EXPECT_EQ(request.status, Status::kError) << data;
+    EXPECT_EQ(request.error_status, 400) << data;
+  }
+  EXPECT_EQ(parse("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status, Status::kComplete);
+}
+
+TEST(ParseRequest, ControlCharactersInHeaderValuesAreRefused) {
+  const std::string nul = std::string("GET / HTTP/1.1\r\nX-A: a") + '\0' + "b\r\n\r\n";
+  EXPECT_EQ(parse(nul).error_status, 400);
+  EXPECT_EQ(parse("GET / HTTP/1.1\r\nX-A: a\x01\r\n\r\n").error_status, 400);
+  EXPECT_EQ(parse("GET / HTTP/1.1\r\nX-A: a\tb\r\n\r\n").status, Status::kComplete);
+}
+
 }  // namespace
 }  // namespace irsa::server

@@ -1,202 +1,20 @@
 // The real TLS server on 127.0.0.1 with certificates generated for each test.
 
-#include "irsa/server/webhook_server.h"
-
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <openssl/ssl.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <condition_variable>
 #include <future>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <thread>
 
-#include "irsa/concurrency/manual_clock.h"
-#include "irsa/openssl/handles.h"
-#include "irsa/status/status.h"
-#include "support/tls_test_files.h"
+#include "server/server_fixture.h"
 
 namespace irsa::server {
 namespace {
 
-using namespace std::chrono_literals;
 using nlohmann::json;
-
-std::string podReview() {
-  return R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{
-    "uid":"u-1","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"ns",
-    "operation":"CREATE","object":{"metadata":{"name":"p"},
-    "spec":{"serviceAccountName":"app","containers":[{"name":"c"}]}}}})";
-}
-
-// True when a plain TCP connection to 127.0.0.1:port is accepted.
-bool tcpConnects(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return connected;
-}
-
-// A TLS client that writes raw bytes: pipelining, Expect: 100-continue and stalled
-// requests are things httplib's client does not send.
-class RawTlsClient {
- public:
-  explicit RawTlsClient(int port) : context_(SSL_CTX_new(TLS_client_method())) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval timeout{5, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    ssl_.reset(SSL_new(context_.get()));
-    SSL_set_fd(ssl_.get(), fd_);
-    connected_ = connected_ && SSL_connect(ssl_.get()) == 1;
-  }
-  ~RawTlsClient() {
-    ssl_.reset();  // before the socket it uses is closed
-    ::close(fd_);
-  }
-  RawTlsClient(const RawTlsClient&) = delete;
-  RawTlsClient& operator=(const RawTlsClient&) = delete;
-
-  bool connected() const { return connected_; }
-  bool send(std::string_view data) {
-    return SSL_write(ssl_.get(), data.data(), static_cast<int>(data.size())) ==
-           static_cast<int>(data.size());
-  }
-  // Reads until `text` has been seen `times` times, the peer closes, or 5 s pass.
-  std::string readUntil(std::string_view text, int times = 1) {
-    while (count(text) < times) {
-      char buffer[4096];
-      const int n = SSL_read(ssl_.get(), buffer, sizeof buffer);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      received_.append(buffer, static_cast<std::size_t>(n));
-    }
-    return received_;
-  }
-  bool closedByPeer() {
-    readUntil("\x01never\x01");
-    return closed_;
-  }
-
- private:
-  int count(std::string_view text) const {
-    int found = 0;
-    for (std::size_t at = received_.find(text); at != std::string::npos;
-         at = received_.find(text, at + 1)) {
-      ++found;
-    }
-    return found;
-  }
-
-  openssl::SslContextPtr context_;
-  openssl::SslPtr ssl_;
-  int fd_ = -1;
-  bool connected_ = false;
-  bool closed_ = false;
-  std::string received_;
-};
-
-class ServerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    test::installCertificates(dir_, test::makeTestCertificates("first"));
-    const Status loaded = certificates_.loadNow();
-    ASSERT_TRUE(loaded.ok()) << loaded.message();
-  }
-
-  void startServer(ServerOptions options = {}) {
-    options.bind_address = "127.0.0.1";
-    options.port = 0;
-    options.metrics_port = 0;
-    server_ = std::make_unique<WebhookServer>(options, handler_, certificates_, metrics_, [this] {
-      return synced_ ? okStatus() : failedPrecondition("cache not synced");
-    });
-    const Status started = server_->start();
-    ASSERT_TRUE(started.ok()) << started.message();
-  }
-
-  void TearDown() override {
-    {
-      // A failed test must not leave handlers blocked: shutdown waits for them.
-      std::lock_guard lock(slow_mutex_);
-      slow_released_ = true;
-    }
-    slow_changed_.notify_all();
-    if (server_) server_->shutdown(0ms);
-  }
-
-  // Lets one watch interval pass and returns once the watcher has checked the files and
-  // waits again, so an assertion after it sees what that check did.
-  void certificateCheckAfterChange() {
-    const std::uint64_t waits = clock_.waitsBegun();
-    clock_.advance(kWatchInterval);
-    ASSERT_TRUE(clock_.awaitWaitsBegun(waits + 1));
-  }
-
-  // watch() on the ManualClock; returns once the watcher waits for its first check.
-  void watchCertificates() {
-    certificates_.watch(kWatchInterval);
-    ASSERT_TRUE(clock_.awaitWaitsBegun(1));
-  }
-
-  std::unique_ptr<httplib::SSLClient> newClient() {
-    auto c = std::make_unique<httplib::SSLClient>("127.0.0.1", server_->port());
-    c->enable_server_certificate_verification(false);
-    c->set_keep_alive(true);
-    c->set_read_timeout(5, 0);
-    return c;
-  }
-
-  admission::LookupResult lookup(const std::string&, const std::string& sa) {
-    std::this_thread::sleep_for(lookup_delay_.load());
-    if (sa == "slow") {
-      std::unique_lock lock(slow_mutex_);
-      ++slow_waiting_;
-      slow_changed_.notify_all();
-      slow_changed_.wait(lock, [this] { return slow_released_; });
-    }
-    if (sa == "throws") throw std::runtime_error("lookup failed in a way nobody planned for");
-    admission::LookupResult result;
-    if (sa == "app") {
-      mutate::Identity identity;
-      identity.role_arn = "arn:aws:iam::111122223333:role/app";
-      identity.audience = "sts.amazonaws.com";
-      result.identity = identity;
-    }
-    return result;
-  }
-
-  static constexpr std::chrono::milliseconds kWatchInterval{20};
-  test::TempDir dir_;
-  concurrency::ManualClock clock_;  // the certificate watcher's: tests move it
-  CertificateStore certificates_{dir_.file("tls.crt"), dir_.file("tls.key"), clock_};
-  MetricsRegistry metrics_;
-  std::atomic<bool> synced_{true};
-  std::atomic<std::chrono::milliseconds> lookup_delay_{0ms};
-  std::mutex slow_mutex_;
-  std::condition_variable slow_changed_;
-  int slow_waiting_ = 0;
-  bool slow_released_ = false;
-  admission::ReviewHandler handler_{
-      mutate::MutationOptions{},
-      [this](const std::string& ns, const std::string& sa) { return lookup(ns, sa); },
-      [](std::int64_t, std::int64_t high) { return high; }};
-  std::unique_ptr<WebhookServer> server_;
-};
+using test::RawTlsClient;
 
 TEST_F(ServerTest, MutatesOverTlsAndVerifiesAgainstTheCa) {
   startServer();

@@ -177,6 +177,14 @@ void FakeApiServer::setBookmarks(bool enabled) {
   bookmarks_ = enabled;
 }
 
+void FakeApiServer::holdWatchEvents(bool held) {
+  {
+    std::lock_guard lock(mutex_);
+    hold_events_ = held;
+  }
+  changed_.notify_all();
+}
+
 void FakeApiServer::setResponseDelay(std::chrono::milliseconds delay) {
   std::lock_guard lock(mutex_);
   delay_ = delay;
@@ -257,6 +265,7 @@ void FakeApiServer::installRoutes() {
               sink.done();
               return true;
             }
+            if (hold_events_) return true;
             std::string out;
             // Events are ordered by resourceVersion: start after the cursor, not at the front.
             const auto first =

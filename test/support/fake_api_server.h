@@ -52,6 +52,8 @@ class FakeApiServer {
   // Real API servers send bookmarks about once a minute; with false, an idle watch sends
   // nothing at all, so a client must not rely on traffic to notice it should stop.
   void setBookmarks(bool enabled);
+  // While held, open watches deliver nothing (the events wait): a lagging watch.
+  void holdWatchEvents(bool held);
 
   int listRequests() const { return list_requests_; }
   int watchRequests() const { return watch_requests_; }
@@ -94,6 +96,7 @@ class FakeApiServer {
   std::uint64_t close_generation_ = 0;
   bool half_event_ = false;
   bool bookmarks_ = true;
+  bool hold_events_ = false;
   bool stopping_ = false;
   std::chrono::milliseconds delay_{0};
   std::atomic<int> list_requests_{0};

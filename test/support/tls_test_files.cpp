@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
@@ -92,9 +93,9 @@ openssl::X509Ptr certificate(EVP_PKEY* key, const std::string& cn) {
 
 }  // namespace
 
-TestCertificates makeTestCertificates(const std::string& common_name) {
+TestCertificates makeTestCertificates(const std::string& common_name, KeyType key_type) {
   const openssl::PkeyPtr ca_key(EVP_EC_gen("P-256"));
-  const openssl::PkeyPtr key(EVP_EC_gen("P-256"));
+  const openssl::PkeyPtr key(key_type == KeyType::kRsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256"));
   const openssl::X509Ptr ca = certificate(ca_key.get(), "irsa-test-ca");
   X509_set_issuer_name(ca.get(), X509_get_subject_name(ca.get()));
   extension(ca.get(), ca.get(), NID_basic_constraints, "critical,CA:TRUE");
@@ -102,7 +103,7 @@ TestCertificates makeTestCertificates(const std::string& common_name) {
   X509_sign(ca.get(), ca_key.get(), EVP_sha256());
   const openssl::X509Ptr leaf = certificate(key.get(), common_name);
   X509_set_issuer_name(leaf.get(), X509_get_subject_name(ca.get()));
-  extension(leaf.get(), ca.get(), NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+  extension(leaf.get(), ca.get(), NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
   extension(leaf.get(), ca.get(), NID_ext_key_usage, "serverAuth,clientAuth");
   X509_sign(leaf.get(), ca_key.get(), EVP_sha256());
   return {pem(ca.get()), pem(ca_key.get()), pem(leaf.get()), pem(key.get())};

@@ -35,7 +35,9 @@ struct TestCertificates {
   std::string certificate;
   std::string key;
 };
-TestCertificates makeTestCertificates(const std::string& common_name = "localhost");
+enum class KeyType { kEcdsa, kRsa };  // of the serving (leaf) key; the CA's is always P-256
+TestCertificates makeTestCertificates(const std::string& common_name = "localhost",
+                                      KeyType key_type = KeyType::kEcdsa);
 
 // Writes tls.crt / tls.key / ca.crt into `dir`, atomically replacing existing files.
 void installCertificates(const TempDir& dir, const TestCertificates& certificates);

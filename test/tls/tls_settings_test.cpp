@@ -16,9 +16,9 @@ TEST(TlsSettings, MinVersionNames) {
   EXPECT_EQ(parseMinVersion("1.0").value(), Version::kTls10);
   EXPECT_EQ(parseMinVersion("VersionTLS11").value(), Version::kTls11);
   EXPECT_EQ(parseMinVersion("1.3").value(), Version::kTls13);
+  EXPECT_EQ(parseMinVersion("").value(), Version::kTls12) << "empty means the default";
   EXPECT_FALSE(parseMinVersion("1.4").ok());
   EXPECT_FALSE(parseMinVersion("TLS12").ok());
-  EXPECT_FALSE(parseMinVersion("").ok());
 }
 
 TEST(TlsSettings, CipherSuitesMapToOpenSsl) {

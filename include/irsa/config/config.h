@@ -16,11 +16,12 @@ struct Config {
   // Serving
   int port = 443;
   int metrics_port = 9999;
-  std::string bind_address = "0.0.0.0";
+  std::string bind_address = "::";  // dual-stack; 0.0.0.0 where there is no IPv6
   std::string tls_cert = "/etc/webhook/certs/tls.crt";
   std::string tls_key = "/etc/webhook/certs/tls.key";
   tls::Version tls_min_version = tls::Version::kTls12;
-  tls::CipherSuites tls_cipher_suites;  // empty: OpenSSL's defaults
+  tls::CipherSuites tls_cipher_suites;  // empty: ECDHE with AEAD only (docs/security.md)
+  std::string client_ca_file;           // set: /mutate requires a client certificate
   int worker_threads = 64;
   std::int64_t max_request_bytes = std::int64_t{3} * 1024 * 1024;
   std::chrono::milliseconds shutdown_drain_delay{5000};
@@ -37,6 +38,7 @@ struct Config {
   std::string service_name = "pod-identity-webhook";
   std::chrono::milliseconds resync_period{60000};
   std::chrono::milliseconds service_account_lookup_grace_period{100};
+  std::chrono::milliseconds cache_sync_wait{2000};
   std::string service_accounts_file;  // static ServiceAccounts instead of the API
 
   // Mutation

@@ -25,12 +25,16 @@ class ReflectorSink {
   virtual void endList() = 0;
   // One watch event: ADDED, MODIFIED or DELETED.
   virtual void event(const std::string& type, const nlohmann::json& object) = 0;
+  // The resync period passed. As in client-go, a resync re-delivers what the sink already
+  // holds and asks the API server for nothing; a sink that derives state from its objects
+  // can recompute it here.
+  virtual void resync() {}
 };
 
 struct ReflectorOptions {
   std::string collection_path;  // e.g. /api/v1/serviceaccounts
   std::string field_selector;   // optional, e.g. metadata.name=pod-identity-webhook
-  std::chrono::milliseconds resync_period{60000};  // full re-list this often (0: never)
+  std::chrono::milliseconds resync_period{60000};  // sink_.resync() this often (0: never)
   int page_size = 500;
   std::chrono::milliseconds min_backoff{200};
   std::chrono::milliseconds max_backoff{30000};
@@ -45,14 +49,17 @@ struct ReflectorStats {
   std::atomic<std::uint64_t> watch_restarts{0};
   std::atomic<std::uint64_t> events{0};
   std::atomic<std::uint64_t> failures{0};
+  std::atomic<std::uint64_t> resyncs{0};
 };
 
 // LIST + WATCH of one collection, as client-go's reflector does: a paginated LIST, then a
 // WATCH from the list's resourceVersion with bookmarks, parsed as the stream arrives. A
 // broken or ended watch resumes from the last resourceVersion after a jittered
-// exponential backoff; 410 Gone (resourceVersion too old) and the resync period trigger a
-// fresh LIST. An exception in one turn of the loop (a sink that throws) is caught by the
-// exception barrier, logged and counted, and treated like a failed LIST: back off, list again.
+// exponential backoff; only a watch that cannot be resumed (410 Gone: resourceVersion too
+// old, or a malformed stream) triggers a fresh LIST. The resync period calls the sink's
+// resync() and costs the API server nothing (docs/behaviour.md, "ServiceAccount cache"). An
+// exception in one turn of the loop (a sink that throws) is caught by the exception barrier, logged
+// and counted, and treated like a failed LIST: back off, list again.
 class Reflector {
  public:
   Reflector(ApiClient& client, ReflectorOptions options, ReflectorSink& sink,
@@ -79,7 +86,7 @@ class Reflector {
   bool list(const std::stop_token& stop);
   WatchEnd watch(const std::stop_token& stop);
   WatchEnd watchEnd(const ApiResponse& response, bool malformed, WatchEnd from_events);
-  bool resyncDue() const;
+  void resyncIfDue();
   void setError(std::string error) EXCLUDES(mutex_);
 
   ApiClient& client_;
@@ -92,7 +99,7 @@ class Reflector {
   std::atomic<bool> synced_{false};
   // Read and written by the reflector thread only.
   std::string resource_version_;
-  concurrency::TimePoint listed_at_{};
+  concurrency::TimePoint resynced_at_{};
   mutable concurrency::Mutex mutex_;
   std::string last_error_ GUARDED_BY(mutex_);
   concurrency::StoppableThread thread_;  // last: stops before what it uses goes away

@@ -32,6 +32,10 @@ struct ServiceAccountCacheOptions {
   std::string annotation_prefix = "eks.amazonaws.com";
   std::chrono::milliseconds resync_period{60000};
   std::chrono::milliseconds lookup_grace_period{100};
+  // A lookup that arrives before the first full LIST finished waits this long for it
+  // (a restarted single replica, or an API server slow at start) before it is answered
+  // like any other miss.
+  std::chrono::milliseconds sync_wait{2000};
   int page_size = 500;
   // Cache-miss GETs run on this many threads; at most `miss_queue` more wait for one. A miss
   // that finds the queue full is answered at once as not found within the grace period.
@@ -40,10 +44,12 @@ struct ServiceAccountCacheOptions {
 };
 
 struct ServiceAccountCacheStats {
-  std::atomic<std::uint64_t> misses{0};            // lookups not answered by the cache
-  std::atomic<std::uint64_t> direct_gets{0};       // GETs issued for misses
-  std::atomic<std::uint64_t> found_after_wait{0};  // misses resolved within the grace period
-  std::atomic<std::uint64_t> refused_misses{0};    // misses answered at once: GET queue full
+  std::atomic<std::uint64_t> misses{0};               // lookups not answered by the cache
+  std::atomic<std::uint64_t> direct_gets{0};          // GETs issued for misses
+  std::atomic<std::uint64_t> found_after_wait{0};     // misses resolved within the grace period
+  std::atomic<std::uint64_t> refused_misses{0};       // misses answered at once: GET queue full
+  std::atomic<std::uint64_t> lookups_before_sync{0};  // lookups that waited for the first sync
+  std::atomic<std::uint64_t> lookups_unsynced{0};     // ...and were answered before it came
 };
 
 // An informer-style cache of every ServiceAccount in the cluster. Admission threads read
@@ -62,7 +68,8 @@ class ServiceAccountCache : private ReflectorSink {
   std::string lastError() const { return reflector_.lastError(); }
 
   // Cached record, or: wait up to the grace period for the watch to deliver it, while one
-  // deduplicated direct GET asks the API server. Empty when it does not exist.
+  // deduplicated direct GET asks the API server. Empty when it does not exist. Before the
+  // first sync, first waits up to sync_wait for it.
   std::optional<ServiceAccountRecord> find(const std::string& namespace_name,
                                            const std::string& name) EXCLUDES(in_flight_mutex_);
   // Cache only, no waiting.
@@ -97,6 +104,7 @@ class ServiceAccountCache : private ReflectorSink {
       EXCLUDES(in_flight_mutex_);
   std::optional<ServiceAccountRecord> fetch(const std::string& namespace_name,
                                             const std::string& name);
+  void awaitFirstSync(const std::string& namespace_name, const std::string& name);
 
   ApiClient& client_;
   const ServiceAccountCacheOptions options_;

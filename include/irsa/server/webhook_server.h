@@ -29,11 +29,14 @@ struct HttpResponse;
 struct ServerMetrics;
 
 struct ServerOptions {
-  std::string bind_address = "0.0.0.0";
-  int port = 443;           // 0 picks a free port (tests)
-  int metrics_port = 9999;  // 0 picks a free port; -1 disables the metrics listener
-  int tls_min_version = 0;  // OpenSSL constant; 0 means TLS 1.2
-  CipherSuites cipher_suites;
+  std::string bind_address = "::";  // dual-stack; 0.0.0.0 where there is no IPv6
+  int port = 443;                   // 0 picks a free port (tests)
+  int metrics_port = 9999;          // 0 picks a free port; -1 disables the metrics listener
+  int tls_min_version = 0;          // OpenSSL constant; 0 means TLS 1.2
+  CipherSuites cipher_suites;       // empty: ECDHE with AEAD only for TLS 1.2
+  // PEM CA bundle; set: clients may present a certificate, verified against it, and
+  // /mutate answers 403 without one (the probes' /healthz and /readyz do not need one).
+  std::string client_ca_file;
   // Threads serving admission requests. Connections are multiplexed over them, so this
   // bounds how many requests run at once (a request waiting on a ServiceAccount cache
   // miss holds one), not how many connections stay open.
@@ -43,6 +46,9 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{10000};
   // Idle keep-alive connections are closed after this (and at once on shutdown).
   std::chrono::seconds keep_alive_timeout{10};
+  // On shutdown, how long a connection that has not begun its first request may still
+  // send it (docs/operations.md, "Shutdown").
+  std::chrono::milliseconds first_request_grace{5000};
 };
 
 // OK when the webhook may receive traffic; otherwise the reason /readyz answers with.
@@ -77,6 +83,7 @@ class WebhookServer {
  private:
   void installMetricsRoutes();
   Status startMetrics();
+  int bindMetrics(const std::string& address);  // the bound port, <= 0 on failure
   HttpResponse route(const HttpRequest& request);
 
   ServerOptions options_;

@@ -20,7 +20,8 @@ enum class Version : int {
   kTls13 = 0x0304,
 };
 
-// "1.0".."1.3" or Go's "VersionTLS10".."VersionTLS13" (docs/behaviour.md §1.1).
+// "1.0".."1.3" or Go's "VersionTLS10".."VersionTLS13" (docs/behaviour.md §1.1); empty
+// means the default, 1.2.
 Result<Version> parseMinVersion(std::string_view value);
 
 // A --tls-cipher-suites list translated to OpenSSL's two settings.

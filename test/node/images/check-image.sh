@@ -90,6 +90,13 @@ check_webhook_image() {
   else
     check_fail "$bin --version failed in the image: $(tail -3 <<<"$out" | paste -sd' ')"
   fi
+  # Upstream's manifests start /webhook (docs/migration.md): it must be this binary.
+  if out=$(bh run --network host --user 65532:65532 "$CTR" -- /webhook --version 2>&1) &&
+    [[ "$(head -1 <<<"$out")" == "$(bh run --network host "$CTR" -- "$bin" --version 2>&1 | head -1)" ]]; then
+    check_pass "/webhook (upstream's command path) runs the webhook: /webhook --version -> $(head -1 <<<"$out")"
+  else
+    check_fail "/webhook --version failed or differs from $bin in the image: $(tail -3 <<<"$out" | paste -sd' ')"
+  fi
   if [[ -f "$REPO_ROOT/examples/pod.yaml" && -f "$REPO_ROOT/examples/service-accounts.yaml" ]]; then
     if out=$(bh run --network host --user 65532:65532 -v "$REPO_ROOT/examples:/examples:ro" "$CTR" -- \
       "$bin" mutate --pod /examples/pod.yaml --service-accounts-file /examples/service-accounts.yaml \

@@ -29,7 +29,8 @@ struct Flag {
 // through Go's strconv rules, in govalues with the annotation parsers.
 std::string parseInt64(const std::string& text, std::int64_t& out) {
   if (text.empty()) return "empty value";
-  const std::optional<std::int64_t> value = govalues::parseInt64(text);
+  // pflag's integer flags read Go literals (strconv.ParseInt with base 0).
+  const std::optional<std::int64_t> value = govalues::parseIntBase0(text);
   if (!value) return "not an integer";
   out = *value;
   return {};

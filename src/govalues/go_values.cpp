@@ -31,6 +31,77 @@ std::optional<std::int64_t> parseInt64(std::string_view text) {
   return value;
 }
 
+namespace {
+
+int digitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
+  return 99;
+}
+
+// Go's underscoreOK: every '_' sits between two digits, or between the base prefix and a
+// digit. `digits` is what follows the sign; `prefixed` says whether it starts with a prefix.
+bool underscoresOk(std::string_view digits, std::size_t prefix_length) {
+  char previous = prefix_length > 0 ? '0' : '^';  // '0' stands for "a digit or the prefix"
+  for (std::size_t i = prefix_length; i < digits.size(); ++i) {
+    const char c = digits[i];
+    if (c == '_') {
+      if (previous != '0') return false;
+      previous = '_';
+    } else {
+      previous = '0';
+    }
+  }
+  return previous != '_';
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parseIntBase0(std::string_view text) {
+  std::size_t i = 0;
+  bool negative = false;
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+    negative = text[0] == '-';
+    i = 1;
+  }
+  const std::string_view digits = text.substr(i);
+  int base = 10;
+  std::size_t prefix = 0;
+  if (digits.size() >= 2 && digits[0] == '0') {
+    const char p = static_cast<char>(digits[1] | 0x20);
+    if (p == 'x') {
+      base = 16, prefix = 2;
+    } else if (p == 'o') {
+      base = 8, prefix = 2;
+    } else if (p == 'b') {
+      base = 2, prefix = 2;
+    } else {
+      base = 8, prefix = 1;
+    }
+  }
+  if (digits.size() == prefix || (prefix == 2 && digits.size() == 2)) return std::nullopt;
+  if (!underscoresOk(digits, prefix)) return std::nullopt;
+  // Accumulate as a negative number so that INT64_MIN is representable.
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  std::int64_t value = 0;
+  bool any_digit = prefix == 1;  // the leading 0 of an octal number is a digit
+  for (std::size_t k = prefix; k < digits.size(); ++k) {
+    if (digits[k] == '_') continue;
+    const int digit = digitValue(digits[k]);
+    if (digit >= base) return std::nullopt;
+    if (value < (kMin + digit) / base) return std::nullopt;
+    value = value * base - digit;
+    any_digit = true;
+  }
+  if (!any_digit) return std::nullopt;
+  if (!negative) {
+    if (value == kMin) return std::nullopt;
+    value = -value;
+  }
+  return value;
+}
+
 std::optional<bool> parseBool(std::string_view text) {
   for (const std::string_view yes : {"1", "t", "T", "TRUE", "true", "True"}) {
     if (text == yes) return true;

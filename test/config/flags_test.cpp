@@ -147,12 +147,23 @@ TEST(FlagsUpstreamCompat, EmptyTlsMinVersionIsGosDefault) {
 TEST(FlagsUpstreamCompat, DocumentedDifferences) {
   EXPECT_NE(parseError({"--watch-config-map", "false"}).find("unexpected argument \"false\""),
             std::string::npos);
-  EXPECT_NE(parseError({"--port=0x1bb"}).find("--port"), std::string::npos);
   EXPECT_NE(parseError({"--resync-period=-1s"}).find("must not be negative"), std::string::npos);
   EXPECT_EQ(parseOk({"-port=8443"}).port, 8443);
   EXPECT_EQ(parseOk({"-v=-1"}).verbosity, -1);
   EXPECT_EQ(parseOk({"-v=2147483647"}).verbosity, 2147483647);
   EXPECT_NE(parseError({"--in-cluster"}).find("--in-cluster"), std::string::npos);
+}
+
+// Fails before the change: integers were read in base 10 only.
+TEST(FlagsUpstreamCompat, IntegersAreGoLiteralsAsPflagReadsThem) {
+  EXPECT_EQ(parseOk({"--port=0x1bb"}).port, 443);
+  EXPECT_EQ(parseOk({"--port=0o1273"}).port, 699);
+  EXPECT_EQ(parseOk({"--port=01273"}).port, 699);
+  EXPECT_EQ(parseOk({"--metrics-port=9_999"}).metrics_port, 9999);
+  EXPECT_EQ(parseOk({"--token-expiration=0b1110000100000"}).token_expiration, 7200);
+  EXPECT_NE(parseError({"--port=0x"}).find("--port"), std::string::npos);
+  EXPECT_NE(parseError({"--port=1__0"}).find("--port"), std::string::npos);
+  EXPECT_NE(parseError({"--port=089"}).find("--port"), std::string::npos);
 }
 
 TEST(FlagsUpstreamCompat, HelpShorthand) {

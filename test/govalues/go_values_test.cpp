@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 
 namespace irsa::govalues {
 namespace {
@@ -68,6 +69,36 @@ TEST(ParseDuration, RejectsWithTheValueInTheMessage) {
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(parsed.status().message().find(std::string("\"") + bad + "\""), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace irsa::govalues
+
+namespace irsa::govalues {
+namespace {
+
+// strconv.ParseInt(s, 0, 64), case by case as Go answers them.
+TEST(ParseIntBase0, GoLiterals) {
+  EXPECT_EQ(parseIntBase0("443"), 443);
+  EXPECT_EQ(parseIntBase0("-443"), -443);
+  EXPECT_EQ(parseIntBase0("+0x1BB"), 443);
+  EXPECT_EQ(parseIntBase0("0X1bb"), 443);
+  EXPECT_EQ(parseIntBase0("0o17"), 15);
+  EXPECT_EQ(parseIntBase0("017"), 15);
+  EXPECT_EQ(parseIntBase0("0b101"), 5);
+  EXPECT_EQ(parseIntBase0("0"), 0);
+  EXPECT_EQ(parseIntBase0("00"), 0);
+  EXPECT_EQ(parseIntBase0("1_000"), 1000);
+  EXPECT_EQ(parseIntBase0("0x_1_b"), 27);
+  EXPECT_EQ(parseIntBase0("0_7"), 7);
+  EXPECT_EQ(parseIntBase0("9223372036854775807"), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(parseIntBase0("-9223372036854775808"), std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(parseIntBase0("-0x8000000000000000"), std::numeric_limits<std::int64_t>::min());
+  for (const char* bad : {"", "+", "-", "0x", "0b", "0o", "_1", "1_", "1__0", "0x_", "08", "0b2",
+                          "0xg", "1e3", " 1", "1 ", "+-5", "9223372036854775808", "0x8000000000000000",
+                          "1.0", "٣"}) {
+    EXPECT_EQ(parseIntBase0(bad), std::nullopt) << bad;
   }
 }
 

@@ -19,6 +19,11 @@ namespace irsa::govalues {
 // strconv.ParseInt(text, 10, 64): one optional sign, digits only, no spaces, no overflow.
 std::optional<std::int64_t> parseInt64(std::string_view text);
 
+// strconv.ParseInt(text, 0, 64), which pflag's integer flags use: an optional sign, then a
+// base prefix (0x/0X hex, 0o/0O or a bare leading 0 octal, 0b/0B binary, else decimal), and
+// `_` allowed only between digits or right after the prefix (`0x_1b_b`, `1_000`).
+std::optional<std::int64_t> parseIntBase0(std::string_view text);
+
 // strconv.ParseBool: 1 t T TRUE true True, 0 f F FALSE false False; nothing else.
 std::optional<bool> parseBool(std::string_view text);
 

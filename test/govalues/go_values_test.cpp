@@ -95,9 +95,27 @@ TEST(ParseIntBase0, GoLiterals) {
   EXPECT_EQ(parseIntBase0("9223372036854775807"), std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(parseIntBase0("-9223372036854775808"), std::numeric_limits<std::int64_t>::min());
   EXPECT_EQ(parseIntBase0("-0x8000000000000000"), std::numeric_limits<std::int64_t>::min());
-  for (const char* bad : {"", "+", "-", "0x", "0b", "0o", "_1", "1_", "1__0", "0x_", "08", "0b2",
-                          "0xg", "1e3", " 1", "1 ", "+-5", "9223372036854775808", "0x8000000000000000",
-                          "1.0", "٣"}) {
+  for (const char* bad : {"",
+                          "+",
+                          "-",
+                          "0x",
+                          "0b",
+                          "0o",
+                          "_1",
+                          "1_",
+                          "1__0",
+                          "0x_",
+                          "08",
+                          "0b2",
+                          "0xg",
+                          "1e3",
+                          " 1",
+                          "1 ",
+                          "+-5",
+                          "9223372036854775808",
+                          "0x8000000000000000",
+                          "1.0",
+                          "٣"}) {
     EXPECT_EQ(parseIntBase0(bad), std::nullopt) << bad;
   }
 }

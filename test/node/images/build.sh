@@ -122,11 +122,23 @@ export_image() {
   bh push --quiet --format v2s2 "$name" "docker-archive:$tmp:$name" >/dev/null \
     || die "buildah push of $name to a docker-archive failed"
   if (($#)); then
-    local mdir; mdir=$(mktemp -d)
-    tar -xOf "$tmp" manifest.json | jq -c --argjson t "$want" '.[0].RepoTags = $t' >"$mdir/manifest.json"
-    tar --delete -f "$tmp" manifest.json
-    tar -C "$mdir" --owner=0 --group=0 -rf "$tmp" manifest.json
-    rm -rf "$mdir"
+    # Rewritten by Python's tarfile: GNU tar's --delete followed by -r corrupts some
+    # archives buildah writes ("Skipping to next header").
+    tar -xOf "$tmp" manifest.json | jq -c --argjson t "$want" '.[0].RepoTags = $t' >"$tmp.manifest"
+    python3 - "$tmp" "$tmp.manifest" <<'PY' || die "could not rewrite manifest.json of $tmp"
+import io, sys, tarfile
+archive, manifest = sys.argv[1], open(sys.argv[2], "rb").read()
+with tarfile.open(archive) as src, tarfile.open(archive + ".new", "w", format=tarfile.PAX_FORMAT) as dst:
+    for member in src.getmembers():
+        if member.name == "manifest.json":
+            continue
+        dst.addfile(member, src.extractfile(member) if member.isfile() else None)
+    info = tarfile.TarInfo("manifest.json")
+    info.size, info.mode = len(manifest), 0o644
+    dst.addfile(info, io.BytesIO(manifest))
+PY
+    mv -f "$tmp.new" "$tmp"
+    rm -f "$tmp.manifest"
   fi
   have=$(tar -xOf "$tmp" manifest.json | jq -c '[.[0].Config, .[0].RepoTags]')
   [[ "$have" == "$(jq -nc --arg c "$id.json" --argjson t "$want" '[$c, $t]')" ]] \

@@ -42,7 +42,8 @@ Result<std::unique_ptr<App>> App::create(const config::Config& config,
   }
   identity::ResolverOptions resolver_options = resolverOptions(config);
   if (config.compose_role_arn) {
-    if (Status composed = app->composeRoleArn(resolver_options, environment); !composed.ok()) return composed;
+    if (Status composed = app->composeRoleArn(resolver_options, environment); !composed.ok())
+      return composed;
   }
   if (!config.watch_container_credentials_config.empty()) app->watchPodIdentities();
   app->resolver_ = std::make_unique<identity::IdentityResolver>(

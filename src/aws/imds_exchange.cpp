@@ -49,8 +49,7 @@ class DeadlineWatchdog {
 template <typename Duration>
 void setTimeouts(httplib::ClientImpl& client, const ImdsClientOptions& options, Duration left) {
   const auto bounded = [&](std::chrono::milliseconds timeout) {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-        std::min<Duration>(timeout, left));
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::min<Duration>(timeout, left));
   };
   client.set_connection_timeout(bounded(options.connect_timeout));
   client.set_read_timeout(bounded(options.response_timeout));

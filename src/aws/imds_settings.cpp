@@ -22,8 +22,8 @@ std::string_view trimmed(std::string_view text) {
 }
 
 Status badEndpoint(std::string_view url, std::string_view why) {
-  return invalidArgument("instance metadata endpoint \"" + std::string(url) + "\": " +
-                         std::string(why));
+  return invalidArgument("instance metadata endpoint \"" + std::string(url) +
+                         "\": " + std::string(why));
 }
 
 // Splits "host[:port]" or "[v6]:port" into `endpoint`.
@@ -47,7 +47,8 @@ Status parseAuthority(std::string_view url, std::string_view authority, ImdsEndp
   }
   if (endpoint.host.empty()) return badEndpoint(url, "no host");
   if (!port.empty()) {
-    const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), endpoint.port);
+    const auto [end, error] =
+        std::from_chars(port.data(), port.data() + port.size(), endpoint.port);
     if (error != std::errc() || end != port.data() + port.size() || endpoint.port < 1 ||
         endpoint.port > 65535) {
       return badEndpoint(url, "port must be 1-65535");

@@ -73,11 +73,13 @@ class TokenSession {
   // The token to send, nullopt for none.
   Result<std::optional<std::string>> token() {
     if (!enabled_ || token_) return token_;
-    const ImdsRequest request{"PUT", std::string(kTokenPath),
-                              {{std::string(kTokenTtlHeader),
-                                std::to_string(options_.token_ttl_seconds)}}};
+    const ImdsRequest request{
+        "PUT",
+        std::string(kTokenPath),
+        {{std::string(kTokenTtlHeader), std::to_string(options_.token_ttl_seconds)}}};
     Result<Retried> retried = withRetries(
-        options_, deadline_, [&] { return Result<ImdsReply>(sendImdsRequest(options_, request, deadline_)); },
+        options_, deadline_,
+        [&] { return Result<ImdsReply>(sendImdsRequest(options_, request, deadline_)); },
         [](const ImdsReply& reply) { return reply.status == 0 || retryableStatus(reply.status); });
     if (!retried.ok()) return retried.status();
     const ImdsReply& reply = retried->reply;
@@ -89,13 +91,14 @@ class TokenSession {
       return invalidArgument("instance metadata " + options_.endpoint.url +
                              ": token request refused with HTTP 400");
     }
-    const bool fall_back = reply.status == 0 || reply.status == 403 || reply.status == 404 ||
-                           reply.status == 405;
+    const bool fall_back =
+        reply.status == 0 || reply.status == 403 || reply.status == 404 || reply.status == 405;
     if (fall_back) enabled_ = false;
-    spdlog::warn("instance metadata {}: token request failed ({}){}; {}", options_.endpoint.url,
-                 successful(reply) ? "no valid TTL header" : describe(reply),
-                 retried->attempts > 1 ? " after " + std::to_string(retried->attempts) + " attempts" : "",
-                 fall_back ? "falling back to IMDSv1" : "this attempt goes without a token");
+    spdlog::warn(
+        "instance metadata {}: token request failed ({}){}; {}", options_.endpoint.url,
+        successful(reply) ? "no valid TTL header" : describe(reply),
+        retried->attempts > 1 ? " after " + std::to_string(retried->attempts) + " attempts" : "",
+        fall_back ? "falling back to IMDSv1" : "this attempt goes without a token");
     return std::optional<std::string>();
   }
 

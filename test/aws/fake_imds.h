@@ -19,7 +19,7 @@ namespace irsa::aws::test {
 struct RecordedRequest {
   std::string method;
   std::string path;
-  std::string token;      // X-aws-ec2-metadata-token, "" when absent
+  std::string token;  // X-aws-ec2-metadata-token, "" when absent
   bool has_token = false;
   std::string token_ttl;  // X-aws-ec2-metadata-token-ttl-seconds
   std::string host;       // the Host header
@@ -47,19 +47,21 @@ class FakeImds {
         response.set_content("imds-token", "text/plain");
       }
     });
-    server_.Get(kDocumentPath, [this](const httplib::Request& request, httplib::Response& response) {
-      const Answer answer = next(request, document_answers_, document_served_);
-      response.status = answer.status;
-      if (answer.status == 200) {
-        const std::lock_guard lock(mutex_);
-        response.set_content(document_, "application/json");
-      }
-    });
+    server_.Get(kDocumentPath,
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  const Answer answer = next(request, document_answers_, document_served_);
+                  response.status = answer.status;
+                  if (answer.status == 200) {
+                    const std::lock_guard lock(mutex_);
+                    response.set_content(document_, "application/json");
+                  }
+                });
     port_ = server_.bind_to_any_port(address);
     EXPECT_GT(port_, 0) << "cannot bind " << address;
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    server_.wait_until_ready();
-    url_ = (address.find(':') != std::string::npos ? "http://[" + address + "]" : "http://" + address) +
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    url_ = (address.find(':') != std::string::npos ? "http://[" + address + "]"
+                                                   : "http://" + address) +
            ":" + std::to_string(port_);
   }
   ~FakeImds() {

@@ -7,6 +7,20 @@
 namespace irsa::aws {
 namespace {
 
+ImdsEnvironment variables(std::string endpoint, std::string mode, std::string disabled) {
+  ImdsEnvironment environment;
+  environment.endpoint = std::move(endpoint);
+  environment.endpoint_mode = std::move(mode);
+  environment.disabled = std::move(disabled);
+  return environment;
+}
+ImdsEnvironment mode(std::string value) {
+  return variables("", std::move(value), "");
+}
+ImdsEnvironment disabled(std::string value) {
+  return variables("", "", std::move(value));
+}
+
 std::string endpointFor(const std::string& flag, const ImdsEnvironment& environment) {
   const Result<ImdsClientOptions> options = resolveImdsOptions(flag, environment);
   EXPECT_TRUE(options.ok()) << options.status().message();
@@ -41,10 +55,10 @@ TEST(ImdsSettings, ReadsTheThreeVariablesThroughTheLookup) {
 // Only the chosen URL is checked: no test sends anything to 169.254.169.254 or fd00:ec2::254.
 TEST(ImdsSettings, DefaultEndpointFollowsTheEndpointMode) {
   EXPECT_EQ(endpointFor("", {}), "http://169.254.169.254");
-  EXPECT_EQ(endpointFor("", {.endpoint_mode = "IPv4"}), "http://169.254.169.254");
-  EXPECT_EQ(endpointFor("", {.endpoint_mode = "IPv6"}), "http://[fd00:ec2::254]");
-  EXPECT_EQ(endpointFor("", {.endpoint_mode = " ipv6 "}), "http://[fd00:ec2::254]");
-  const Result<ImdsClientOptions> ipv6 = resolveImdsOptions("", {.endpoint_mode = "IPv6"});
+  EXPECT_EQ(endpointFor("", mode("IPv4")), "http://169.254.169.254");
+  EXPECT_EQ(endpointFor("", mode("IPv6")), "http://[fd00:ec2::254]");
+  EXPECT_EQ(endpointFor("", mode(" ipv6 ")), "http://[fd00:ec2::254]");
+  const Result<ImdsClientOptions> ipv6 = resolveImdsOptions("", mode("IPv6"));
   ASSERT_TRUE(ipv6.ok());
   EXPECT_EQ(ipv6->endpoint.host, "fd00:ec2::254");
   EXPECT_EQ(ipv6->endpoint.port, 80);
@@ -52,14 +66,14 @@ TEST(ImdsSettings, DefaultEndpointFollowsTheEndpointMode) {
 }
 
 TEST(ImdsSettings, EndpointVariableBeatsTheModeAndTheFlagBeatsBoth) {
-  const ImdsEnvironment environment{.endpoint = "http://127.0.0.1:1338", .endpoint_mode = "IPv6"};
+  const ImdsEnvironment environment = variables("http://127.0.0.1:1338", "IPv6", "");
   EXPECT_EQ(endpointFor("", environment), "http://127.0.0.1:1338");
   EXPECT_EQ(endpointFor("http://[::1]:1339", environment), "http://[::1]:1339");
 }
 
 TEST(ImdsSettings, AnUnknownModeIsAnError) {
   const Result<ImdsClientOptions> options =
-      resolveImdsOptions("http://127.0.0.1:1338", {.endpoint_mode = "dualstack"});
+      resolveImdsOptions("http://127.0.0.1:1338", mode("dualstack"));
   ASSERT_FALSE(options.ok());
   EXPECT_EQ(options.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(options.status().message(),
@@ -70,13 +84,13 @@ TEST(ImdsSettings, AnUnknownModeIsAnError) {
 TEST(ImdsSettings, DisabledOnlyByTrue) {
   for (const std::string value : {"true", "TRUE", "True"}) {
     const Result<ImdsClientOptions> options =
-        resolveImdsOptions("http://127.0.0.1:1338", {.disabled = value});
+        resolveImdsOptions("http://127.0.0.1:1338", disabled(value));
     ASSERT_FALSE(options.ok()) << value;
     EXPECT_EQ(options.status().message(),
               "instance metadata is disabled by AWS_EC2_METADATA_DISABLED=" + value);
   }
   for (const std::string value : {"false", "1", "yes", " true"}) {
-    EXPECT_EQ(endpointFor("", {.disabled = value}), "http://169.254.169.254") << value;
+    EXPECT_EQ(endpointFor("", disabled(value)), "http://169.254.169.254") << value;
   }
 }
 
@@ -116,7 +130,7 @@ TEST(ImdsSettings, RefusesBadEndpointsWithTheReason) {
     EXPECT_EQ(endpoint.status().message(), "instance metadata endpoint \"" + url + "\": " + why);
   }
   const Result<ImdsClientOptions> from_variable =
-      resolveImdsOptions("", {.endpoint = "https://127.0.0.1"});
+      resolveImdsOptions("", variables("https://127.0.0.1", "", ""));
   EXPECT_FALSE(from_variable.ok());
 }
 

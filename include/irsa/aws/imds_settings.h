@@ -49,10 +49,10 @@ Result<ImdsEndpoint> parseImdsEndpoint(std::string_view url);
 // The client's settings; the defaults are the SDK's (docs/behaviour.md §1.4).
 struct ImdsClientOptions {
   ImdsEndpoint endpoint;
-  std::chrono::milliseconds connect_timeout{250};    // per connection
-  std::chrono::milliseconds response_timeout{500};   // per read of a response
+  std::chrono::milliseconds connect_timeout{250};     // per connection
+  std::chrono::milliseconds response_timeout{500};    // per read of a response
   std::chrono::milliseconds operation_timeout{5000};  // the whole call, retries included
-  std::chrono::milliseconds retry_delay{1000};       // between attempts
+  std::chrono::milliseconds retry_delay{1000};        // between attempts
   int max_attempts = 3;
   int token_ttl_seconds = 300;
 };

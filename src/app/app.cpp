@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "app/kube_service_accounts.h"
@@ -18,6 +19,12 @@
 
 namespace irsa::app {
 
+std::optional<std::string> processEnvironment(std::string_view name) {
+  const char* value = std::getenv(std::string(name).c_str());  // NOLINT(concurrency-mt-unsafe)
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
 App::App(const config::Config& config) : config_(config) {
   registerProcessMetrics(metrics_);
 }
@@ -26,7 +33,8 @@ App::~App() {
   stopSources();
 }
 
-Result<std::unique_ptr<App>> App::create(const config::Config& config) {
+Result<std::unique_ptr<App>> App::create(const config::Config& config,
+                                         const aws::EnvironmentLookup& environment) {
   std::unique_ptr<App> app(new App(config));
   if (Status built = app->buildServiceAccounts(); !built.ok()) return built;
   if (config.cert_mode == "self-signed") {
@@ -34,7 +42,8 @@ Result<std::unique_ptr<App>> App::create(const config::Config& config) {
   }
   identity::ResolverOptions resolver_options = resolverOptions(config);
   if (config.compose_role_arn) {
-    if (Status composed = app->composeRoleArn(resolver_options); !composed.ok()) return composed;
+    if (Status composed = app->composeRoleArn(resolver_options, environment); !composed.ok())
+      return composed;
   }
   if (!config.watch_container_credentials_config.empty()) app->watchPodIdentities();
   app->resolver_ = std::make_unique<identity::IdentityResolver>(
@@ -157,12 +166,16 @@ Status App::startSelfSignedCertificates() {
   return okStatus();
 }
 
-Status App::composeRoleArn(identity::ResolverOptions& options) const {
-  const Result<aws::InstanceIdentity> instance = aws::fetchInstanceIdentity(config_.imds_endpoint);
-  if (!instance.ok()) {
-    return instance.status().withContext(
-        "--compose-role-arn needs the account and region from instance metadata");
-  }
+Status App::composeRoleArn(identity::ResolverOptions& options,
+                           const aws::EnvironmentLookup& environment) const {
+  constexpr std::string_view kNeeds =
+      "--compose-role-arn needs the account and region from instance metadata";
+  const Result<aws::ImdsClientOptions> imds =
+      aws::resolveImdsOptions(config_.imds_endpoint, aws::readImdsEnvironment(environment));
+  if (!imds.ok()) return imds.status().withContext(kNeeds);
+  spdlog::info("reading the instance identity document from {}", imds->endpoint.url);
+  const Result<aws::InstanceIdentity> instance = aws::fetchInstanceIdentity(*imds);
+  if (!instance.ok()) return instance.status().withContext(kNeeds);
   spdlog::info("composing bare role names as arn:{}:iam::{}:role/<name>", instance->partition,
                instance->account_id);
   options.compose_role_arn = identity::AccountInfo{instance->partition, instance->account_id};

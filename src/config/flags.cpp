@@ -250,7 +250,10 @@ std::vector<Flag> flagTable(Config& c) {
       {"compose-role-arn", Kind::kBool,
        "allow a bare role name in role-arn; account and partition come from instance metadata",
        boolSetter(c.compose_role_arn), "false"},
-      {"imds-endpoint", Kind::kString, "instance metadata endpoint used by --compose-role-arn",
+      {"imds-endpoint", Kind::kString,
+       "instance metadata endpoint used by --compose-role-arn; empty: "
+       "AWS_EC2_METADATA_SERVICE_ENDPOINT, else the default of "
+       "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE (http://169.254.169.254 or http://[fd00:ec2::254])",
        stringSetter(c.imds_endpoint), defaults.imds_endpoint},
       // Pod Identity
       {"watch-container-credentials-config", Kind::kString, "path of the EKS Pod Identity file",

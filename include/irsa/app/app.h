@@ -8,9 +8,12 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "irsa/admission/review_handler.h"
+#include "irsa/aws/imds_settings.h"
 #include "irsa/config/config.h"
 #include "irsa/identity/identity_resolver.h"
 #include "irsa/identity/pod_identity_file.h"
@@ -32,10 +35,16 @@ class ServiceAccountCache;
 
 namespace irsa::app {
 
+// A variable of this process's environment (std::getenv). The only reader of the AWS SDK's
+// IMDS variables; tests pass their own lookup to App::create instead.
+std::optional<std::string> processEnvironment(std::string_view name);
+
 class App {
  public:
   // Builds and starts every source; the error says which flag cannot be honoured.
-  static Result<std::unique_ptr<App>> create(const config::Config& config);
+  // `environment` supplies the AWS_EC2_METADATA_* variables (docs/behaviour.md §1.4).
+  static Result<std::unique_ptr<App>> create(
+      const config::Config& config, const aws::EnvironmentLookup& environment = processEnvironment);
   ~App();
   App(const App&) = delete;
   App& operator=(const App&) = delete;
@@ -56,7 +65,8 @@ class App {
   void watchConfigMap();
   void watchPodIdentities();
   Status startSelfSignedCertificates();
-  Status composeRoleArn(identity::ResolverOptions& options) const;
+  Status composeRoleArn(identity::ResolverOptions& options,
+                        const aws::EnvironmentLookup& environment) const;
   Status ready() const;
   void stopSources();
 

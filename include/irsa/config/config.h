@@ -50,7 +50,7 @@ struct Config {
   bool sts_regional_endpoint = false;
   bool watch_config_map = false;
   bool compose_role_arn = false;
-  std::string imds_endpoint = "http://169.254.169.254";
+  std::string imds_endpoint;  // empty: the AWS SDK's variables decide (docs/behaviour.md §1.4)
 
   // EKS Pod Identity
   std::string watch_container_credentials_config;
